@@ -1,0 +1,174 @@
+using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Model;
+
+namespace AlsAnalyzer.Core.Aggregation;
+
+/// <summary>
+/// Everything counted for one minute: edges, endpoints, instances and the nodes seen acting
+/// as gateways. Used both as a shard's private buffer and as the merged bucket of the ring;
+/// the cardinality caps apply in both, so a burst of distinct keys is bounded before it is
+/// merged. Not thread-safe: its owner serialises access.
+/// </summary>
+internal sealed class MinuteBucket(AggregationLimits limits)
+{
+    public const string OtherEndpoint = "(other)";
+
+    private readonly Dictionary<NodeRef, int> _endpointsPerService = [];
+    private OverflowCounts _overflow;
+
+    public Dictionary<EdgeKey, EdgeStats> Edges { get; } = [];
+
+    public Dictionary<EndpointKey, EdgeStats> Endpoints { get; } = [];
+
+    public Dictionary<InstanceKey, InstanceStats> Instances { get; } = [];
+
+    public HashSet<NodeRef> Gateways { get; } = [];
+
+    /// <summary>Records folded into overflow series since the last <see cref="TakeOverflow"/>.</summary>
+    public OverflowCounts TakeOverflow()
+    {
+        var o = _overflow;
+        _overflow = default;
+        return o;
+    }
+
+    public void Record(in SideRecord r)
+    {
+        EdgeFor(new EdgeKey(r.Source, r.Target, r.Protocol), 1).Add(r);
+        if (r.Endpoint.Length > 0)
+        {
+            EndpointFor(new EndpointKey(r.Target, r.Protocol, r.Endpoint), 1).Add(r);
+        }
+
+        var calls = r.Protocol == TrafficProtocol.Tcp ? r.Connections : 1;
+        if (r.Reporter == ReporterSide.Server)
+        {
+            var own = InstanceFor(r.Target, r.TargetInstance, 1);
+            if (own is not null)
+            {
+                own.Inbound += calls;
+                own.InboundErrors += r.Error ? 1 : 0;
+            }
+
+            _ = InstanceFor(r.Source, r.SourceInstance, 0);
+        }
+        else
+        {
+            var own = InstanceFor(r.Source, r.SourceInstance, 1);
+            if (own is not null)
+            {
+                own.Outbound += calls;
+            }
+
+            _ = InstanceFor(r.Target, r.TargetInstance, 0);
+        }
+
+        if (r.SourceIsGateway && !r.Source.IsUnknown)
+        {
+            Gateways.Add(r.Source);
+        }
+
+        if (r.TargetIsGateway && !r.Target.IsUnknown)
+        {
+            Gateways.Add(r.Target);
+        }
+    }
+
+    public void Merge(MinuteBucket other)
+    {
+        foreach (var (key, stats) in other.Edges)
+        {
+            EdgeFor(key, stats.Client?.Calls + stats.Server?.Calls ?? 0).Merge(stats);
+        }
+
+        foreach (var (key, stats) in other.Endpoints)
+        {
+            EndpointFor(key, stats.Client?.Calls + stats.Server?.Calls ?? 0).Merge(stats);
+        }
+
+        foreach (var (key, stats) in other.Instances)
+        {
+            InstanceFor(key.Service, key.Instance, stats.Inbound + stats.Outbound)?.Merge(stats);
+        }
+
+        Gateways.UnionWith(other.Gateways);
+        _overflow.Add(other.TakeOverflow());
+    }
+
+    private EdgeStats EdgeFor(EdgeKey key, long weight)
+    {
+        if (Edges.TryGetValue(key, out var stats))
+        {
+            return stats;
+        }
+
+        if (Edges.Count >= limits.MaxEdgesPerMinute)
+        {
+            _overflow.Edges += weight;
+            key = new EdgeKey(NodeRef.Overflow, NodeRef.Overflow, key.Protocol);
+            if (Edges.TryGetValue(key, out stats))
+            {
+                return stats;
+            }
+        }
+
+        stats = new EdgeStats();
+        Edges.Add(key, stats);
+        return stats;
+    }
+
+    private EdgeStats EndpointFor(EndpointKey key, long weight)
+    {
+        if (Endpoints.TryGetValue(key, out var stats))
+        {
+            return stats;
+        }
+
+        if (key.Endpoint != OtherEndpoint)
+        {
+            _endpointsPerService.TryGetValue(key.Service, out var count);
+            if (count >= limits.MaxEndpointsPerService)
+            {
+                _overflow.Endpoints += weight;
+                key = key with { Endpoint = OtherEndpoint };
+                if (Endpoints.TryGetValue(key, out stats))
+                {
+                    return stats;
+                }
+            }
+            else
+            {
+                _endpointsPerService[key.Service] = count + 1;
+            }
+        }
+
+        stats = new EdgeStats();
+        Endpoints.Add(key, stats);
+        return stats;
+    }
+
+    private InstanceStats? InstanceFor(NodeRef service, string instance, long weight)
+    {
+        if (instance.Length == 0 || service.IsUnknown)
+        {
+            return null;
+        }
+
+        var key = new InstanceKey(service, instance);
+        if (Instances.TryGetValue(key, out var stats))
+        {
+            return stats;
+        }
+
+        if (Instances.Count >= limits.MaxInstancesPerMinute)
+        {
+            // Instances only list who served and called; the edge figures keep the traffic.
+            _overflow.Instances += weight;
+            return null;
+        }
+
+        stats = new InstanceStats();
+        Instances.Add(key, stats);
+        return stats;
+    }
+}

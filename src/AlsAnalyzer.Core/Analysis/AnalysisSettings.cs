@@ -1,0 +1,17 @@
+namespace AlsAnalyzer.Core.Analysis;
+
+/// <summary>What the entry analysis needs from configuration.</summary>
+internal sealed record AnalysisSettings
+{
+    /// <summary>Minutes of history kept; older entries are rejected as outside retention.</summary>
+    public int RetentionMinutes { get; init; } = 60;
+
+    /// <summary>How far an entry's time may lie ahead of this server's clock.</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The analyzer chain for HTTP entries, in order.</summary>
+    public IReadOnlyList<IPeerAnalyzer> HttpAnalyzers { get; init; } = [new MxMeshAnalyzer()];
+
+    /// <summary>The analyzer chain for TCP entries, in order.</summary>
+    public IReadOnlyList<IPeerAnalyzer> TcpAnalyzers { get; init; } = [new MxMeshAnalyzer()];
+}

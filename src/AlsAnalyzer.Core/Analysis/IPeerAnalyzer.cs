@@ -1,0 +1,18 @@
+using AlsAnalyzer.Core.Peers;
+using Envoy.Data.Accesslog.V3;
+
+namespace AlsAnalyzer.Core.Analysis;
+
+/// <summary>
+/// One link of the analyzer chain: tries to identify the peer on one side of an entry.
+/// The chain asks each analyzer in the configured order; the first that identifies a side
+/// fills it, later ones fill only the sides still missing.
+/// </summary>
+internal interface IPeerAnalyzer
+{
+    /// <summary>The name used in configuration (<c>mx-mesh</c>, <c>k8s-mesh</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Must not block, do I/O or throw on bad input.</summary>
+    PeerInfo? Identify(AccessLogCommon common, PeerPosition position, IngestTally tally);
+}

@@ -1,0 +1,31 @@
+using AlsAnalyzer.Core.Model;
+
+namespace AlsAnalyzer.Core.Identity;
+
+/// <summary>
+/// Who reports on a stream: computed once from the stream's identifier, never per entry.
+/// </summary>
+internal sealed record StreamIdentity
+{
+    public required ProxyRole Role { get; init; }
+
+    /// <summary>The reporter as a topology node (its canonical service in its namespace).</summary>
+    public required NodeRef Node { get; init; }
+
+    /// <summary>The pod (or VM) name; empty when unknown.</summary>
+    public string Instance { get; init; } = string.Empty;
+
+    public string Workload { get; init; } = string.Empty;
+
+    public string Version { get; init; } = string.Empty;
+
+    public string Cluster { get; init; } = string.Empty;
+
+    /// <summary>The proxy's own IPs (<c>INSTANCE_IPS</c> plus the IP in <c>node.id</c>).</summary>
+    public IReadOnlyList<string> InstanceIps { get; init; } = [];
+
+    public string LogName { get; init; } = string.Empty;
+
+    /// <summary>True when the role makes one entry produce a server half and a client half.</summary>
+    public bool ReportsBothSides => Role != ProxyRole.Sidecar;
+}

@@ -1,0 +1,29 @@
+namespace AlsAnalyzer.Core.Model;
+
+/// <summary>
+/// Identity of a topology node. Mesh workloads are identified by namespace and name only:
+/// whether a workload is a gateway is a property learnt from its reports (see
+/// <see cref="Aggregation.MinuteBucket.Gateways"/>), so that the ingress gateway seen as a
+/// peer by a sidecar and the same gateway reporting for itself are one node.
+/// </summary>
+internal readonly record struct NodeRef(NodeKind Kind, string Namespace, string Name)
+{
+    public static readonly NodeRef Unknown = new(NodeKind.Unknown, string.Empty, "unknown");
+
+    /// <summary>The node that absorbs series past the cardinality caps.</summary>
+    public static readonly NodeRef Overflow = new(NodeKind.Unknown, string.Empty, "overflow");
+
+    public bool IsUnknown => Kind == NodeKind.Unknown;
+
+    public static NodeRef Service(string ns, string name) => new(NodeKind.Service, ns, name);
+
+    public static NodeRef External(string host) => new(NodeKind.External, string.Empty, host);
+
+    /// <summary>Stable id used by the API: <c>ns/name</c>, <c>external:host</c>, <c>unknown</c>.</summary>
+    public string Id => Kind switch
+    {
+        NodeKind.External => "external:" + Name,
+        NodeKind.Unknown => Name,
+        _ => Namespace + "/" + Name,
+    };
+}

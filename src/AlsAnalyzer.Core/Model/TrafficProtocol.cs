@@ -1,0 +1,8 @@
+namespace AlsAnalyzer.Core.Model;
+
+internal enum TrafficProtocol : byte
+{
+    Http,
+    Grpc,
+    Tcp,
+}

@@ -1,0 +1,16 @@
+namespace AlsAnalyzer.Core.Peers;
+
+/// <summary>Outcome of reading one peer metadata object from filter state.</summary>
+internal enum PeerDecodeStatus : byte
+{
+    /// <summary>No peer key in filter state.</summary>
+    Absent,
+
+    Decoded,
+
+    /// <summary>An <c>Any</c> whose type is neither Struct nor BytesValue.</summary>
+    UnknownType,
+
+    /// <summary>The payload did not parse (bad protobuf or truncated FlatBuffer).</summary>
+    Invalid,
+}

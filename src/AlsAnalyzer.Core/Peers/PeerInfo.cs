@@ -1,0 +1,38 @@
+using AlsAnalyzer.Core.Identity;
+using AlsAnalyzer.Core.Model;
+
+namespace AlsAnalyzer.Core.Peers;
+
+/// <summary>A peer workload's identity, whichever encoding it arrived in.</summary>
+internal sealed record PeerInfo
+{
+    public string Namespace { get; init; } = string.Empty;
+
+    /// <summary>Canonical service: peer <c>service</c>, else canonical-name label, else app, else workload.</summary>
+    public string Service { get; init; } = string.Empty;
+
+    public string Workload { get; init; } = string.Empty;
+
+    /// <summary>Pod (instance) name.</summary>
+    public string Instance { get; init; } = string.Empty;
+
+    public string Version { get; init; } = string.Empty;
+
+    public string Cluster { get; init; } = string.Empty;
+
+    /// <summary>True when the peer's labels mark it as an Istio or Gateway API gateway.</summary>
+    public bool IsGateway { get; init; }
+
+    /// <summary>A peer identifies a node only with a namespace and a service name.</summary>
+    public bool IsIdentified => Namespace.Length > 0 && Service.Length > 0;
+
+    public NodeRef ToNode() => IsIdentified ? NodeRef.Service(Namespace, Service) : NodeRef.Unknown;
+
+    internal static bool IsGatewayLabel(string key, string value) =>
+        (key == "istio" && value is "ingressgateway" or "egressgateway")
+        || key == "gateway.networking.k8s.io/gateway-name"
+        || key == "gateway.istio.io/managed";
+
+    internal static string ServiceFrom(string service, string canonicalLabel, string appKubernetesName, string app, string workload) =>
+        CanonicalName.FirstOf(service, canonicalLabel, appKubernetesName, app, workload);
+}

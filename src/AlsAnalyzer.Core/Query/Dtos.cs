@@ -1,0 +1,106 @@
+using System.Text.Json.Serialization;
+
+namespace AlsAnalyzer.Core.Query;
+
+// The HTTP API's JSON shapes. Properties are camelCased by the server's serializer options;
+// nulls are omitted, so an HTTP edge has no "connections" and a TCP edge no "latencyMs".
+
+internal sealed record TopologyDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<NodeDto> Nodes, IReadOnlyList<EdgeDto> Edges);
+
+internal sealed record NodeDto(string Id, string Name, string Namespace, string Kind);
+
+internal sealed record LatencyDto(double Avg, double P50, double P90, double P95, double P99);
+
+/// <summary>Figures of one side, or the chosen side at an edge's top level.</summary>
+internal record FiguresDto
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Requests { get; init; }
+
+    public long Errors { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, long>? StatusCodes { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LatencyDto? LatencyMs { get; init; }
+
+    /// <summary>Share (0..1) of calls over mutual TLS, as the server side saw them; null when unknown.</summary>
+    public double? Mtls { get; init; }
+
+    public long BytesSent { get; init; }
+
+    public long BytesReceived { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Connections { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, long>? ResponseFlags { get; init; }
+}
+
+internal sealed record EdgeDto : FiguresDto
+{
+    [JsonPropertyOrder(-4)]
+    public required string Source { get; init; }
+
+    [JsonPropertyOrder(-3)]
+    public required string Target { get; init; }
+
+    [JsonPropertyOrder(-2)]
+    public required string Protocol { get; init; }
+
+    /// <summary>Which side the top-level figures come from: <c>server</c> or <c>client</c>.</summary>
+    [JsonPropertyOrder(-1)]
+    public required string ReportedBy { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(100)]
+    public FiguresDto? Client { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(101)]
+    public FiguresDto? Server { get; init; }
+}
+
+internal sealed record ServiceSummaryDto(
+    string Id,
+    string Name,
+    string Namespace,
+    string Kind,
+    long Requests,
+    double RequestRate,
+    long Errors,
+    double ErrorRate,
+    LatencyDto? LatencyMs,
+    long Connections);
+
+internal sealed record ServicesDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ServiceSummaryDto> Services);
+
+internal sealed record InstanceDto(string Name, long Inbound, long InboundErrors, long Outbound);
+
+internal sealed record EndpointDto : FiguresDto
+{
+    [JsonPropertyOrder(-2)]
+    public required string Endpoint { get; init; }
+
+    [JsonPropertyOrder(-1)]
+    public required string Protocol { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(100)]
+    public FiguresDto? Client { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(101)]
+    public FiguresDto? Server { get; init; }
+}
+
+internal sealed record ServiceDetailDto(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    ServiceSummaryDto Service,
+    IReadOnlyList<InstanceDto> Instances,
+    IReadOnlyList<EndpointDto> Endpoints,
+    IReadOnlyList<EdgeDto> Inbound,
+    IReadOnlyList<EdgeDto> Outbound);

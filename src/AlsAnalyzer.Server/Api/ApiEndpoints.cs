@@ -1,0 +1,67 @@
+using AlsAnalyzer.Core.Aggregation;
+using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Query;
+using AlsAnalyzer.Server.Hosting;
+using AlsAnalyzer.Server.Metrics;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace AlsAnalyzer.Server.Api;
+
+/// <summary>The HTTP API: topology, services, one service, health and /metrics.</summary>
+internal static class ApiEndpoints
+{
+    public static void MapAlsApi(this WebApplication app)
+    {
+        app.MapGet("/api/v1/topology", (HttpContext http, string? from, string? to, string? @namespace) =>
+            Query(http, from, to, @namespace, static (view, window, ns) => TopologyQueries.Topology(view, window, ns)));
+
+        app.MapGet("/api/v1/services", (HttpContext http, string? from, string? to, string? @namespace) =>
+            Query(http, from, to, @namespace, static (view, window, ns) => TopologyQueries.Services(view, window, ns)));
+
+        app.MapGet("/api/v1/services/{namespace}/{name}", (HttpContext http, string @namespace, string name, string? from, string? to) =>
+            Query(http, from, to, null, (view, window, _) => TopologyQueries.Service(view, window, @namespace, name), notFound: $"Service {@namespace}/{name} was not seen in the window."));
+
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (IHostApplicationLifetime lifetime) =>
+            lifetime.ApplicationStarted.IsCancellationRequested
+                ? Results.Text("ready")
+                : Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        app.MapGet("/metrics", async (HttpContext http, IngestMetrics metrics) =>
+        {
+            http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.Registry.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted).ConfigureAwait(false);
+        });
+    }
+
+    private static IResult Query<T>(
+        HttpContext http,
+        string? from,
+        string? to,
+        string? ns,
+        Func<WindowView, QueryWindow, string?, T?> run,
+        string? notFound = null)
+        where T : class
+    {
+        var services = http.RequestServices;
+        var options = services.GetRequiredService<IOptions<AlsOptions>>().Value;
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (!WindowParser.TryParse(from, to, now, options.DefaultQueryMinutes, out var window, out var error))
+        {
+            return Results.BadRequest(new { error });
+        }
+
+        if (ns is { Length: 0 })
+        {
+            return Results.BadRequest(new { error = "Query parameter 'namespace' is empty; omit it or name a namespace." });
+        }
+
+        var aggregator = services.GetRequiredService<Aggregator>();
+        var analyzer = services.GetRequiredService<EntryAnalyzer>();
+        var oldest = new EntryClock(now, analyzer.Settings).OldestMinute;
+        var view = aggregator.Read(oldest, window.FromMinute, window.ToMinute, WindowView.Fold);
+        var result = run(view, window, ns);
+        return result is null ? Results.NotFound(new { error = notFound }) : Results.Ok(result);
+    }
+}

@@ -1,0 +1,31 @@
+using AlsAnalyzer.Core.Identity;
+
+namespace AlsAnalyzer.Server;
+
+/// <summary>Source-generated log messages of the server. Per-entry paths never log above Debug.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Stream from {Peer} ({Api}) identified: {Role} {Node} instance {Instance}")]
+    public static partial void StreamIdentified(ILogger logger, string peer, string api, ProxyRole role, string node, string instance);
+
+    [LoggerMessage(2, LogLevel.Warning, "Stream from {Peer} ({Api}) sent a first message without identifier; {Count} entries rejected, stream ended with INVALID_ARGUMENT")]
+    public static partial void MissingIdentifier(ILogger logger, string peer, string api, long count);
+
+    [LoggerMessage(3, LogLevel.Warning, "Stream from {Peer} ({Api}) sent a malformed message (counted; the stream goes on, further ones are only counted): {Error}")]
+    public static partial void MalformedMessage(ILogger logger, string peer, string api, string error);
+
+    [LoggerMessage(4, LogLevel.Warning, "Stream from {Peer} ({Api}) sent an oversized message; stream ended with RESOURCE_EXHAUSTED: {Detail}")]
+    public static partial void OversizedMessage(ILogger logger, string peer, string api, string detail);
+
+    [LoggerMessage(5, LogLevel.Debug, "Stream from {Peer} ({Api}) ended by the client without half-close")]
+    public static partial void StreamAborted(ILogger logger, string peer, string api);
+
+    [LoggerMessage(6, LogLevel.Warning, "Connection from {Remote} to the ingest port closed: {Reason}")]
+    public static partial void ConnectionRejected(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(7, LogLevel.Information, "Ingest (gRPC, HTTP/2 only) listening on {GrpcEndpoint}; HTTP API on {HttpEndpoint}")]
+    public static partial void Listening(ILogger logger, string grpcEndpoint, string httpEndpoint);
+
+    [LoggerMessage(8, LogLevel.Error, "Collector failed to fold the ingest shards")]
+    public static partial void CollectorFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,157 @@
+using AlsAnalyzer.Core.Aggregation;
+using AlsAnalyzer.Core.Analysis;
+using Prometheus;
+
+namespace AlsAnalyzer.Server.Metrics;
+
+/// <summary>
+/// The service's own metrics, in a registry of its own (no default process/.NET collectors,
+/// so the exposition passes <c>promtool check metrics</c>). Ingest adds to them once per
+/// message, never per entry. Accounting: <c>als_entries_received_total ==
+/// als_entries_analyzed_total + als_entries_unattributed_total + sum(als_entries_rejected_total)</c>.
+/// </summary>
+internal sealed class IngestMetrics
+{
+    private readonly Counter _streamsTotal;
+    private readonly Gauge _streamsOpen;
+    private readonly Counter _messages;
+    private readonly Counter _messageBytes;
+    private readonly Counter _messagesRejected;
+    private readonly Counter _received;
+    private readonly Counter _analyzed;
+    private readonly Counter _unattributed;
+    private readonly Counter.Child[] _rejected;
+    private readonly Counter _peerErrors;
+    private readonly Counter _connectionsRejected;
+    private readonly Histogram _messageDuration;
+    private readonly Gauge _series;
+    private readonly Gauge _minutes;
+    private readonly Counter _overflow;
+
+    public IngestMetrics(Aggregator aggregator)
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var f = Prometheus.Metrics.WithCustomRegistry(Registry);
+        _streamsTotal = f.CreateCounter("als_streams_total", "Ingest streams opened, by API.", "api");
+        _streamsOpen = f.CreateGauge("als_streams_open", "Ingest streams currently open, by API.", "api");
+        _messages = f.CreateCounter("als_messages_received_total", "gRPC messages received on ingest streams.");
+        _messageBytes = f.CreateCounter("als_message_bytes_received_total", "Payload bytes of gRPC messages received on ingest streams.");
+        _messagesRejected = f.CreateCounter(
+            "als_messages_rejected_total",
+            "Messages not analysed: malformed protobuf, oversized, or no identifier on a stream's first message.",
+            "reason");
+        _received = f.CreateCounter("als_entries_received_total", "Access log entries received in well-formed messages.");
+        _analyzed = f.CreateCounter("als_entries_analyzed_total", "Entries aggregated with every node identified.");
+        _unattributed = f.CreateCounter("als_entries_unattributed_total", "Entries aggregated with at least one node unknown.");
+        var rejected = f.CreateCounter("als_entries_rejected_total", "Entries not aggregated, by reason.", "reason");
+        _rejected = RejectReasonNames.All.Select(r => rejected.WithLabels(r)).ToArray();
+        _peerErrors = f.CreateCounter(
+            "als_peer_metadata_errors_total",
+            "Peer metadata in filter state that could not be read (the peer is then left to the next analyzer).",
+            "reason");
+        _connectionsRejected = f.CreateCounter(
+            "als_connections_rejected_total",
+            "Connections to the ingest port closed before HTTP/2 began, by reason.",
+            "reason");
+        _messageDuration = f.CreateHistogram(
+            "als_ingest_message_duration_seconds",
+            "Time to analyse and aggregate one ingest message.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_01, 4, 10) });
+        _series = f.CreateGauge("als_aggregation_series", "Series held in the minute ring, by dimension.", "dimension");
+        _minutes = f.CreateGauge("als_aggregation_minutes", "Minute buckets held in the ring.");
+        _overflow = f.CreateCounter(
+            "als_aggregation_overflow_total",
+            "Records folded into an overflow series because a cardinality cap was reached, by dimension.",
+            "dimension");
+
+        // Touch every labelled child so each series exists (at 0) from the first scrape.
+        foreach (var reason in new[] { "malformed", "oversized", "missing_identifier" })
+        {
+            _messagesRejected.WithLabels(reason);
+        }
+
+        foreach (var reason in new[] { "unknown_type", "invalid" })
+        {
+            _peerErrors.WithLabels(reason);
+        }
+
+        foreach (var reason in new[] { "not_http2", "preface_timeout" })
+        {
+            _connectionsRejected.WithLabels(reason);
+        }
+
+        foreach (var api in new[] { "accesslog_v3", "accesslog_v2" })
+        {
+            _streamsTotal.WithLabels(api);
+            _streamsOpen.WithLabels(api);
+        }
+
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var (edges, endpoints, instances, minutes) = aggregator.SeriesCounts();
+            _series.WithLabels("edge").Set(edges);
+            _series.WithLabels("endpoint").Set(endpoints);
+            _series.WithLabels("instance").Set(instances);
+            _minutes.Set(minutes);
+            var overflow = aggregator.OverflowTotal;
+            _overflow.WithLabels("edge").IncTo(overflow.Edges);
+            _overflow.WithLabels("endpoint").IncTo(overflow.Endpoints);
+            _overflow.WithLabels("instance").IncTo(overflow.Instances);
+        });
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public void StreamOpened(string api)
+    {
+        _streamsTotal.WithLabels(api).Inc();
+        _streamsOpen.WithLabels(api).Inc();
+    }
+
+    public void StreamClosed(string api) => _streamsOpen.WithLabels(api).Dec();
+
+    public void MessageReceived(long payloadBytes)
+    {
+        _messages.Inc();
+        _messageBytes.Inc(payloadBytes);
+    }
+
+    public void MessageRejected(string reason) => _messagesRejected.WithLabels(reason).Inc();
+
+    public void ConnectionRejected(string reason) => _connectionsRejected.WithLabels(reason).Inc();
+
+    public void ObserveMessageDuration(TimeSpan elapsed) => _messageDuration.Observe(elapsed.TotalSeconds);
+
+    /// <summary>Adds a message's tally to the counters.</summary>
+    public void Add(IngestTally t)
+    {
+        AddIfPositive(_received, t.Received);
+        AddIfPositive(_analyzed, t.Analyzed);
+        AddIfPositive(_unattributed, t.Unattributed);
+        for (var i = 0; i < t.Rejected.Length; i++)
+        {
+            if (t.Rejected[i] > 0)
+            {
+                _rejected[i].Inc(t.Rejected[i]);
+            }
+        }
+
+        if (t.PeerUnknownType > 0)
+        {
+            _peerErrors.WithLabels("unknown_type").Inc(t.PeerUnknownType);
+        }
+
+        if (t.PeerInvalid > 0)
+        {
+            _peerErrors.WithLabels("invalid").Inc(t.PeerInvalid);
+        }
+    }
+
+    private static void AddIfPositive(Counter c, long value)
+    {
+        if (value > 0)
+        {
+            c.Inc(value);
+        }
+    }
+}

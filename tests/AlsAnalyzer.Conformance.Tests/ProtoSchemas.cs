@@ -1,0 +1,266 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Google.Protobuf.Reflection;
+using Xunit;
+
+[assembly: AssemblyFixture(typeof(AlsAnalyzer.Conformance.Tests.ProtoSchemas))]
+
+namespace AlsAnalyzer.Conformance.Tests;
+
+/// <summary>
+/// Our protos/ and the official Envoy API, each compiled by protoc to a descriptor set, once per
+/// test run. The official protos are never copied into the repository: they are fetched with
+/// <c>npm pack</c> into a git-ignored cache (artifacts/official-protos, or $ALS_OFFICIAL_PROTOS)
+/// and reused from there.
+/// </summary>
+public sealed class ProtoSchemas : IAsyncLifetime
+{
+    public const string OfficialPackage = "@grpc/grpc-js-xds@1.14";
+
+    private static readonly string[] OfficialIncludeDirs = ["envoy-api", "xds", "protoc-gen-validate", "googleapis"];
+
+    // The package ships envoy/service/accesslog/v2 and envoy/data/accesslog/v2 but not the
+    // envoy/api/v2 files they import (its package.json "files" leaves envoy/api out). These
+    // placeholders only name the imported types so that protoc can compile the official v2 service;
+    // the comparer reports those types as unverified instead of comparing against them.
+    private static readonly Dictionary<string, string> Placeholders = new()
+    {
+        ["envoy/api/v2/core/address.proto"] = """
+            syntax = "proto3";
+            package envoy.api.v2.core;
+            message Address {}
+            """,
+        ["envoy/api/v2/core/base.proto"] = """
+            syntax = "proto3";
+            package envoy.api.v2.core;
+            message Node {}
+            message Metadata {}
+            enum RequestMethod { METHOD_UNSPECIFIED = 0; }
+            """,
+    };
+
+    private readonly string _repositoryRoot = Metadata("RepositoryRoot");
+    private readonly DirectoryInfo _workDir = Directory.CreateTempSubdirectory("als-conformance-");
+    private string _protoc = "";
+    private string _wellKnownTypes = "";
+
+    public FileDescriptorSet Ours { get; private set; } = new();
+
+    public FileDescriptorSet Official { get; private set; } = new();
+
+    /// <summary>The official package's exact version, e.g. "1.14.1" (from its package.json).</summary>
+    public string OfficialVersion { get; private set; } = "unknown";
+
+    /// <summary>Official imports missing from the package, compiled from <see cref="Placeholders"/>.</summary>
+    public IReadOnlySet<string> PlaceholderFiles { get; private set; } = new HashSet<string>();
+
+    public async ValueTask InitializeAsync()
+    {
+        (_protoc, _wellKnownTypes) = LocateProtoc();
+        var packageDir = await FetchOfficialPackageAsync();
+        var packageJsonPath = Path.Combine(packageDir, "package.json");
+        if (File.Exists(packageJsonPath))
+        {
+            using var packageJson = JsonDocument.Parse(await File.ReadAllTextAsync(packageJsonPath));
+            OfficialVersion = packageJson.RootElement.GetProperty("version").GetString() ?? "";
+        }
+
+        var oursDir = Path.Combine(_repositoryRoot, "protos");
+        var ourFiles = Directory.EnumerateFiles(oursDir, "*.proto", SearchOption.AllDirectories)
+            .Select(file => Path.GetRelativePath(oursDir, file).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Ours = await CompileAsync([oursDir], ourFiles);
+
+        // Every file of ours has its official counterpart at the same path: compiling those (with
+        // their imports) yields the official schema to compare with.
+        var depsDir = Path.Combine(packageDir, "deps");
+        var placeholderDir = WritePlaceholders(Path.Combine(depsDir, "envoy-api"));
+        Official = await CompileAsync([.. OfficialIncludeDirs.Select(dir => Path.Combine(depsDir, dir)), placeholderDir], ourFiles);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _workDir.Delete(recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Runs protoc on <paramref name="files"/> (relative to the include dirs) and parses the result.</summary>
+    public async Task<FileDescriptorSet> CompileAsync(IEnumerable<string> includeDirs, IEnumerable<string> files)
+    {
+        var output = Path.Combine(_workDir.FullName, $"{Guid.NewGuid():N}.pb");
+        string[] arguments =
+        [
+            $"--proto_path={_wellKnownTypes}",
+            .. includeDirs.Select(dir => $"--proto_path={dir}"),
+            "--include_imports",
+            $"--descriptor_set_out={output}",
+            .. files,
+        ];
+        await RunAsync(_protoc, arguments, _workDir.FullName);
+        return FileDescriptorSet.Parser.ParseFrom(await File.ReadAllBytesAsync(output));
+    }
+
+    private static (string Protoc, string WellKnownTypes) LocateProtoc()
+    {
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var grpcTools = Path.Combine(packages, "grpc.tools", Metadata("GrpcToolsVersion"));
+        var platform = OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macosx" : "linux";
+        var cpu = OperatingSystem.IsMacOS() ? "universal" : RuntimeInformation.OSArchitecture switch
+        {
+            Architecture.Arm64 => "arm64",
+            Architecture.X86 => "x86",
+            _ => "x64",
+        };
+        var protoc = Path.Combine(grpcTools, "tools", $"{platform}_{cpu}", OperatingSystem.IsWindows() ? "protoc.exe" : "protoc");
+        if (!File.Exists(protoc))
+        {
+            throw new InvalidOperationException(
+                $"protoc not found at {protoc}. Restore this project (it references Grpc.Tools), and set NUGET_PACKAGES if packages are not in ~/.nuget/packages.");
+        }
+
+        if (!OperatingSystem.IsWindows() && !File.GetUnixFileMode(protoc).HasFlag(UnixFileMode.UserExecute))
+        {
+            File.SetUnixFileMode(protoc, File.GetUnixFileMode(protoc) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+
+        return (protoc, Path.Combine(grpcTools, "build", "native", "include"));
+    }
+
+    private async Task<string> FetchOfficialPackageAsync()
+    {
+        var cacheDir = Environment.GetEnvironmentVariable("ALS_OFFICIAL_PROTOS") is { Length: > 0 } fromEnvironment
+            ? Path.GetFullPath(fromEnvironment)
+            : Path.Combine(_repositoryRoot, "artifacts", "official-protos");
+        var packageDir = Path.Combine(cacheDir, "package");
+        if (Directory.Exists(Path.Combine(packageDir, "deps", "envoy-api")))
+        {
+            return packageDir;
+        }
+
+        string packOutput;
+        try
+        {
+            var npm = OperatingSystem.IsWindows() ? "npm.cmd" : "npm";
+            packOutput = await RunAsync(npm, ["pack", OfficialPackage, "--pack-destination", _workDir.FullName], _workDir.FullName);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"Could not fetch the official Envoy protos with 'npm pack {OfficialPackage}' (needs npm and the npm registry). "
+                + $"Alternatively put an extracted copy of the package in {packageDir} (or set ALS_OFFICIAL_PROTOS). {e.Message}",
+                e);
+        }
+
+        // Extract next to the cache, then move into place: an interrupted run leaves no half-filled cache.
+        var tarball = Path.Combine(_workDir.FullName, packOutput.Trim().Split('\n')[^1].Trim());
+        var staging = Path.Combine(cacheDir, $"staging-{Guid.NewGuid():N}");
+        try
+        {
+            await ExtractProtosAsync(tarball, staging);
+            Directory.Move(Path.Combine(staging, "package"), packageDir);
+        }
+        catch (IOException) when (Directory.Exists(Path.Combine(packageDir, "deps", "envoy-api")))
+        {
+            // A concurrent run filled the cache first.
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+
+        return packageDir;
+    }
+
+    /// <summary>Extracts package/package.json and the .proto files under package/deps/.</summary>
+    private static async Task ExtractProtosAsync(string tarball, string destination)
+    {
+        await using var file = File.OpenRead(tarball);
+        await using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        await using var reader = new TarReader(gzip);
+        var root = Path.GetFullPath(destination) + Path.DirectorySeparatorChar;
+        while (await reader.GetNextEntryAsync() is { } entry)
+        {
+            var wanted = entry.Name == "package/package.json"
+                || (entry.Name.StartsWith("package/deps/", StringComparison.Ordinal) && entry.Name.EndsWith(".proto", StringComparison.Ordinal));
+            var target = Path.GetFullPath(Path.Combine(root, entry.Name));
+            if (!wanted || entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || !target.StartsWith(root, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            await entry.ExtractToFileAsync(target, overwrite: true);
+        }
+    }
+
+    private string WritePlaceholders(string officialEnvoyApi)
+    {
+        var placeholderDir = Path.Combine(_workDir.FullName, "placeholders");
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (file, content) in Placeholders.Where(placeholder => !File.Exists(Path.Combine(officialEnvoyApi, placeholder.Key))))
+        {
+            var path = Path.Combine(placeholderDir, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, content);
+            written.Add(file);
+        }
+
+        PlaceholderFiles = written;
+        return placeholderDir;
+    }
+
+    private static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    {
+        var startInfo = new ProcessStartInfo(fileName, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        var commandLine = $"{fileName} {string.Join(' ', startInfo.ArgumentList)}";
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"Could not start '{commandLine}': {e.Message}", e);
+        }
+
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"'{commandLine}' did not finish within 2 minutes.");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{commandLine}' exited with code {process.ExitCode}:{Environment.NewLine}{await stderr}");
+        }
+
+        return await stdout;
+    }
+
+    private static string Metadata(string key) =>
+        typeof(ProtoSchemas).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(attribute => attribute.Key == key).Value
+        ?? throw new InvalidOperationException($"Assembly metadata {key} is empty: see the test project's csproj.");
+}

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AlsAnalyzer.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AlsAnalyzer.Testing;
+
+/// <summary>
+/// The real service, built by the same code as Program, on loopback with ports picked by the
+/// OS. Records every log line at Warning or above so tests can assert on (or against) them.
+/// </summary>
+public sealed class AlsTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AlsTestServer(WebApplication app, LogSink logs)
+    {
+        _app = app;
+        Logs = logs;
+        var bound = app.Services.GetRequiredService<BoundEndpoints>();
+        GrpcAddress = new Uri($"http://127.0.0.1:{bound.GrpcEndPoint.Port}");
+        HttpAddress = new Uri($"http://127.0.0.1:{bound.HttpEndPoint.Port}");
+        Http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri GrpcAddress { get; }
+
+    public Uri HttpAddress { get; }
+
+    public HttpClient Http { get; }
+
+    public LogSink Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a server; <paramref name="settings"/> are <c>Als</c> settings (<c>RetentionMinutes=5</c>).</summary>
+    public static async Task<AlsTestServer> StartAsync(params string[] settings)
+    {
+        var args = new List<string> { "--Als:ListenAddress=127.0.0.1", "--Als:GrpcPort=0", "--Als:HttpPort=0" };
+        args.AddRange(settings.Select(s => "--Als:" + s));
+        var logs = new LogSink();
+        var app = AlsHost.Build(args.ToArray(), builder =>
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+        });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await app.StartAsync(cts.Token).ConfigureAwait(false);
+        return new AlsTestServer(app, logs);
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(new Uri(path, UriKind.Relative)).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
+    }
+
+    /// <summary>Scrapes /metrics and parses it into <c>name{labels}</c> -> value.</summary>
+    public async Task<IReadOnlyDictionary<string, double>> ScrapeAsync()
+    {
+        var text = await Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).ConfigureAwait(false);
+        return PrometheusText.Parse(text);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _app.StopAsync(cts.Token).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>A logger provider that keeps Warning-and-above lines.</summary>
+public sealed class LogSink : ILoggerProvider
+{
+    private readonly ConcurrentQueue<(LogLevel Level, string Category, int EventId, string Message)> _entries = new();
+
+    public IReadOnlyList<(LogLevel Level, string Category, int EventId, string Message)> Entries => _entries.ToArray();
+
+    public IEnumerable<string> AtLeast(LogLevel level) =>
+        _entries.Where(e => e.Level >= level).Select(e => $"{e.Level} {e.Category}[{e.EventId}]: {e.Message}");
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(LogSink sink, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                sink._entries.Enqueue((logLevel, category, eventId.Id, formatter(state, exception) + (exception is null ? string.Empty : " " + exception)));
+            }
+        }
+    }
+}
+
+/// <summary>A small parser of the Prometheus text exposition, for asserting on self-metrics.</summary>
+public static class PrometheusText
+{
+    public static IReadOnlyDictionary<string, double> Parse(string text)
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var space = line.LastIndexOf(' ');
+            result[line[..space]] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
+        }
+
+        return result;
+    }
+
+    /// <summary>The value of a series, 0 when absent.</summary>
+    public static double Get(this IReadOnlyDictionary<string, double> metrics, string series) =>
+        metrics.TryGetValue(series, out var v) ? v : 0;
+
+    /// <summary>Sum over every series of a metric name (all label values).</summary>
+    public static double Sum(this IReadOnlyDictionary<string, double> metrics, string name) =>
+        metrics.Where(p => p.Key == name || p.Key.StartsWith(name + "{", StringComparison.Ordinal)).Sum(p => p.Value);
+}
