@@ -58,7 +58,7 @@ internal sealed class IngestMetrics
             "Time to analyse and aggregate one ingest message.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_01, 4, 10) });
         _series = f.CreateGauge("als_aggregation_series", "Series held in the minute ring, by dimension.", "dimension");
-        _minutes = f.CreateGauge("als_aggregation_minutes", "Minute buckets held in the ring.");
+        _minutes = f.CreateGauge("als_aggregation_buckets", "Minute buckets held in the ring.");
         _overflow = f.CreateCounter(
             "als_aggregation_overflow_total",
             "Records folded into an overflow series because a cardinality cap was reached, by dimension.",
