@@ -112,7 +112,7 @@ internal sealed class EntryAnalyzer(AnalysisSettings settings)
             server = true;
 
             // A gateway that answered by itself (no route, direct response) called no upstream.
-            client = cluster.Kind != ClusterKind.Other || common.UpstreamCluster.Length > 0 || common.UpstreamRemoteAddress is not null;
+            client = common.UpstreamCluster.Length > 0 || common.UpstreamRemoteAddress is not null;
         }
         else
         {
