@@ -25,6 +25,13 @@ internal sealed class SideStats
     {
         if (r.Protocol == TrafficProtocol.Tcp)
         {
+            // A periodic entry of an open connection makes the edge visible and counts
+            // nothing: its connection is counted once, errors and TLS included, when it ends.
+            if (r.Connections == 0)
+            {
+                return;
+            }
+
             Connections += r.Connections;
         }
         else

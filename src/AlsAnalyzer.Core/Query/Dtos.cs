@@ -2,8 +2,9 @@ using System.Text.Json.Serialization;
 
 namespace AlsAnalyzer.Core.Query;
 
-// The HTTP API's JSON shapes. Properties are camelCased by the server's serializer options;
-// nulls are omitted, so an HTTP edge has no "connections" and a TCP edge no "latencyMs".
+// The HTTP API's JSON shapes, camelCased by the web serializer defaults. Figures that do
+// not apply are omitted (an HTTP edge has no "connections", a TCP edge no "latencyMs");
+// "mtls" is always present and null when unknown (only the client side reported).
 
 internal sealed record TopologyDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<NodeDto> Nodes, IReadOnlyList<EdgeDto> Edges);
 

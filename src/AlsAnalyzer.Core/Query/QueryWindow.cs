@@ -5,7 +5,9 @@ internal readonly record struct QueryWindow(DateTimeOffset From, DateTimeOffset 
 {
     public long FromMinute => Math.DivRem(From.ToUnixTimeSeconds(), 60).Quotient;
 
-    public long ToMinute => Math.DivRem(To.ToUnixTimeSeconds() - 1, 60).Quotient;
+    // The minute holding the last millisecond before To: whole-second truncation would drop
+    // the current minute during its first second.
+    public long ToMinute => Math.DivRem(To.ToUnixTimeMilliseconds() - 1, 60_000).Quotient;
 
     public double Seconds => Math.Max(1, (To - From).TotalSeconds);
 }
