@@ -1,20 +1,23 @@
 namespace AlsAnalyzer.Core.Analysis;
 
-/// <summary>Istio's upstream cluster name, parsed: kind, and for outbound clusters the fqdn.</summary>
-internal readonly record struct UpstreamCluster(ClusterKind Kind, string Host)
+/// <summary>
+/// Istio's cluster name, parsed: <c>outbound|port|subset|fqdn</c>, <c>inbound|port||</c>, or
+/// one of the passthrough/black-hole names. Port is 0 and Subset/Host empty where absent.
+/// </summary>
+internal readonly record struct UpstreamCluster(ClusterKind Kind, string Host, int Port = 0, string Subset = "")
 {
     public static UpstreamCluster Parse(string name)
     {
-        if (name.StartsWith("outbound|", StringComparison.Ordinal))
+        if (name.StartsWith("outbound|", StringComparison.Ordinal) || name.StartsWith("inbound|", StringComparison.Ordinal))
         {
-            // outbound|<port>|<subset>|<fqdn>
-            var last = name.LastIndexOf('|');
-            return new UpstreamCluster(ClusterKind.Outbound, last > 8 ? name[(last + 1)..] : string.Empty);
-        }
+            var parts = name.Split('|');
+            var kind = parts[0] == "outbound" ? ClusterKind.Outbound : ClusterKind.Inbound;
+            var port = parts.Length > 1 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : 0;
+            var subset = parts.Length > 2 ? parts[2] : string.Empty;
 
-        if (name.StartsWith("inbound|", StringComparison.Ordinal))
-        {
-            return new UpstreamCluster(ClusterKind.Inbound, string.Empty);
+            // The fqdn is everything after the third '|'.
+            var host = parts.Length > 3 ? string.Join('|', parts[3..]) : string.Empty;
+            return new UpstreamCluster(kind, host, port, subset);
         }
 
         return name switch

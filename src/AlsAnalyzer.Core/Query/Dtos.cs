@@ -62,6 +62,11 @@ internal sealed record EdgeDto : FiguresDto
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyOrder(101)]
     public FiguresDto? Server { get; init; }
+
+    /// <summary>The source proxies' upstream cluster figures for this destination, from the metrics service.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(102)]
+    public ClusterDto? UpstreamCluster { get; init; }
 }
 
 internal sealed record ServiceSummaryDto(
@@ -104,4 +109,8 @@ internal sealed record ServiceDetailDto(
     IReadOnlyList<InstanceDto> Instances,
     IReadOnlyList<EndpointDto> Endpoints,
     IReadOnlyList<EdgeDto> Inbound,
-    IReadOnlyList<EdgeDto> Outbound);
+    IReadOnlyList<EdgeDto> Outbound)
+{
+    /// <summary>The service's proxies as the metrics service reports them.</summary>
+    public IReadOnlyList<ProxyDto> Proxies { get; init; } = [];
+}

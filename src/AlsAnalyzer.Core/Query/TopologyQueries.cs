@@ -7,7 +7,7 @@ namespace AlsAnalyzer.Core.Query;
 internal static class TopologyQueries
 {
     /// <summary>The graph in the window; with a namespace, that namespace's nodes and their direct neighbours.</summary>
-    public static TopologyDto Topology(WindowView view, QueryWindow window, string? ns)
+    public static TopologyDto Topology(WindowView view, QueryWindow window, string? ns, Func<NodeRef, NodeRef, ClusterDto?>? upstream = null)
     {
         var nodes = new Dictionary<NodeRef, NodeDto>();
         var edges = new List<EdgeDto>();
@@ -20,7 +20,9 @@ internal static class TopologyQueries
 
             nodes.TryAdd(key.Source, view.Node(key.Source));
             nodes.TryAdd(key.Target, view.Node(key.Target));
-            edges.Add(Figures.Edge(key, stats));
+            var edge = Figures.Edge(key, stats);
+            var cluster = upstream is not null && key.Source.Kind == NodeKind.Service ? upstream(key.Source, key.Target) : null;
+            edges.Add(cluster is null ? edge : edge with { UpstreamCluster = cluster });
         }
 
         var nodeList = nodes.Values.OrderBy(n => n.Id, StringComparer.Ordinal).ToList();
@@ -42,10 +44,11 @@ internal static class TopologyQueries
     }
 
     /// <summary>One service with its instances, endpoints and edges; null when it was not seen in the window.</summary>
-    public static ServiceDetailDto? Service(WindowView view, QueryWindow window, string ns, string name)
+    public static ServiceDetailDto? Service(WindowView view, QueryWindow window, string ns, string name, Func<NodeRef, IReadOnlyList<ProxyDto>>? proxies = null)
     {
         var node = NodeRef.Service(ns, name);
-        if (!MeshNodes(view).Contains(node))
+        var proxyList = proxies?.Invoke(node) ?? [];
+        if (!MeshNodes(view).Contains(node) && proxyList.Count == 0)
         {
             return null;
         }
@@ -76,7 +79,10 @@ internal static class TopologyQueries
             }
         }
 
-        return new ServiceDetailDto(window.From, window.To, Summary(view, window, node), instances, endpoints, inbound, outbound);
+        return new ServiceDetailDto(window.From, window.To, Summary(view, window, node), instances, endpoints, inbound, outbound)
+        {
+            Proxies = proxyList,
+        };
     }
 
     /// <summary>Inbound figures of a service: the preferred side of each inbound edge, summed.</summary>

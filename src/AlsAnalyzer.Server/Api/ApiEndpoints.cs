@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Core.Query;
 using AlsAnalyzer.Server.Hosting;
 using AlsAnalyzer.Server.Metrics;
@@ -13,14 +14,24 @@ internal static class ApiEndpoints
 {
     public static void MapAlsApi(this WebApplication app)
     {
-        app.MapGet("/api/v1/topology", (HttpContext http, string? from, string? to, string? @namespace) =>
-            Query(http, from, to, @namespace, static (view, window, ns) => TopologyQueries.Topology(view, window, ns)));
+        app.MapGet("/api/v1/topology", (HttpContext http, ProxyRegistry proxies, string? from, string? to, string? @namespace) =>
+            Query(http, from, to, @namespace, (view, window, ns) =>
+                TopologyQueries.Topology(view, window, ns, (source, target) => ProxyQueries.ForEdge(proxies, window, source, target))));
 
         app.MapGet("/api/v1/services", (HttpContext http, string? from, string? to, string? @namespace) =>
             Query(http, from, to, @namespace, static (view, window, ns) => TopologyQueries.Services(view, window, ns)));
 
-        app.MapGet("/api/v1/services/{namespace}/{name}", (HttpContext http, string @namespace, string name, string? from, string? to) =>
-            Query(http, from, to, null, (view, window, _) => TopologyQueries.Service(view, window, @namespace, name), notFound: $"Service {@namespace}/{name} was not seen in the window."));
+        app.MapGet("/api/v1/services/{namespace}/{name}", (HttpContext http, ProxyRegistry proxies, string @namespace, string name, string? from, string? to) =>
+            Query(
+                http,
+                from,
+                to,
+                null,
+                (view, window, _) => TopologyQueries.Service(view, window, @namespace, name, node => ProxyQueries.ForService(proxies, window, node)),
+                notFound: $"Service {@namespace}/{name} was not seen in the window."));
+
+        app.MapGet("/api/v1/proxies", (HttpContext http, ProxyRegistry proxies, string? from, string? to, string? @namespace, string? service, string[]? stat) =>
+            Query(http, from, to, @namespace, (_, window, ns) => ProxyQueries.List(proxies, window, ns, service, stat ?? []), readsAccessLogs: false));
 
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (IHostApplicationLifetime lifetime) =>
@@ -41,7 +52,8 @@ internal static class ApiEndpoints
         string? to,
         string? ns,
         Func<WindowView, QueryWindow, string?, T?> run,
-        string? notFound = null)
+        string? notFound = null,
+        bool readsAccessLogs = true)
         where T : class
     {
         var services = http.RequestServices;
@@ -57,10 +69,15 @@ internal static class ApiEndpoints
             return Results.BadRequest(new { error = "Query parameter 'namespace' is empty; omit it or name a namespace." });
         }
 
-        var aggregator = services.GetRequiredService<Aggregator>();
-        var analyzer = services.GetRequiredService<EntryAnalyzer>();
-        var oldest = new EntryClock(now, analyzer.Settings).OldestMinute;
-        var view = aggregator.Read(oldest, window.FromMinute, window.ToMinute, WindowView.Fold);
+        var view = new WindowView();
+        if (readsAccessLogs)
+        {
+            var aggregator = services.GetRequiredService<Aggregator>();
+            var analyzer = services.GetRequiredService<EntryAnalyzer>();
+            var oldest = new EntryClock(now, analyzer.Settings).OldestMinute;
+            view = aggregator.Read(oldest, window.FromMinute, window.ToMinute, WindowView.Fold);
+        }
+
         var result = run(view, window, ns);
         return result is null ? Results.NotFound(new { error = notFound }) : Results.Ok(result);
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Server.Api;
 using AlsAnalyzer.Server.Ingest;
 using AlsAnalyzer.Server.Metrics;
@@ -45,7 +46,20 @@ internal static class AlsHost
                 MaxInstancesPerMinute = o.MaxInstancesPerMinute,
             });
         });
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AlsOptions>>().Value;
+            return new ProxyRegistry(new MetricsSettings
+            {
+                MaxProxies = o.MaxProxies,
+                MaxStatsPerProxy = o.MaxStatsPerProxy,
+                ProxyExpiry = TimeSpan.FromMinutes(o.ProxyExpiryMinutes),
+                CountersAsDeltas = o.MetricsCountersAsDeltas,
+                RetentionMinutes = o.RetentionMinutes,
+            });
+        });
         builder.Services.AddSingleton<IngestMetrics>();
+        builder.Services.AddSingleton<MetricsIngestService>();
         builder.Services.AddSingleton<AccessLogIngestService>();
         builder.Services.AddHostedService<Collector>();
         builder.Services.AddGrpc(o =>
@@ -57,6 +71,7 @@ internal static class AlsHost
             new ConfigureOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>(g =>
                 g.MaxReceiveMessageSize = sp.GetRequiredService<IOptions<AlsOptions>>().Value.MaxReceiveMessageBytes));
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<AccessLogIngestService>, AccessLogMethodProvider>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<MetricsIngestService>, MetricsMethodProvider>());
         builder.Services.AddGrpcHealthChecks();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -90,6 +105,7 @@ internal static class AlsHost
 
         var app = builder.Build();
         app.MapGrpcService<AccessLogIngestService>();
+        app.MapGrpcService<MetricsIngestService>();
         app.MapGrpcHealthChecksService();
         app.MapAlsApi();
         app.Lifetime.ApplicationStarted.Register(() =>

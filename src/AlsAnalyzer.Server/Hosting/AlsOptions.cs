@@ -50,4 +50,16 @@ internal sealed class AlsOptions
 
     /// <summary>Analyzer chain for TCP entries, comma separated, in order.</summary>
     public string TcpAnalyzers { get; set; } = "mx-mesh";
+
+    /// <summary>Metrics service: proxies tracked at most.</summary>
+    public int MaxProxies { get; set; } = 10_000;
+
+    /// <summary>Metrics service: distinct stats kept per proxy.</summary>
+    public int MaxStatsPerProxy { get; set; } = 2_000;
+
+    /// <summary>Metrics service: minutes after its last report that a proxy is forgotten.</summary>
+    public int ProxyExpiryMinutes { get; set; } = 10;
+
+    /// <summary>Metrics service: true when the proxies send counters as deltas (Envoy's <c>report_counters_as_deltas</c>).</summary>
+    public bool MetricsCountersAsDeltas { get; set; }
 }

@@ -32,6 +32,9 @@ internal sealed class AlsOptionsValidator : IValidateOptions<AlsOptions>
         Range(errors, nameof(o.MaxEdgesPerMinute), o.MaxEdgesPerMinute, 1, 10_000_000);
         Range(errors, nameof(o.MaxEndpointsPerService), o.MaxEndpointsPerService, 1, 1_000_000);
         Range(errors, nameof(o.MaxInstancesPerMinute), o.MaxInstancesPerMinute, 1, 10_000_000);
+        Range(errors, nameof(o.MaxProxies), o.MaxProxies, 1, 10_000_000);
+        Range(errors, nameof(o.MaxStatsPerProxy), o.MaxStatsPerProxy, 1, 1_000_000);
+        Range(errors, nameof(o.ProxyExpiryMinutes), o.ProxyExpiryMinutes, 1, 7 * 24 * 60);
         Analyzers(errors, nameof(o.HttpAnalyzers), o.HttpAnalyzers);
         Analyzers(errors, nameof(o.TcpAnalyzers), o.TcpAnalyzers);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,12 +1,17 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace AlsAnalyzer.Server.Hosting;
 
-/// <summary>Folds the ingest shards into the minute ring on a timer and drops expired minutes.</summary>
+/// <summary>
+/// Folds the ingest shards into the minute ring on a timer and drops expired minutes; less
+/// often, forgets proxies that stopped reporting metrics.
+/// </summary>
 internal sealed class Collector(
     Aggregator aggregator,
+    ProxyRegistry proxies,
     EntryAnalyzer analyzer,
     TimeProvider time,
     IOptions<AlsOptions> options,
@@ -15,13 +20,26 @@ internal sealed class Collector(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.CollectIntervalMilliseconds), time);
+
+        // Expiry walks every stat of every proxy: every 30 s is plenty for a minute-grained expiry.
+        var nextExpiry = time.GetUtcNow();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 try
                 {
-                    aggregator.Flush(new EntryClock(time.GetUtcNow(), analyzer.Settings).OldestMinute);
+                    var now = time.GetUtcNow();
+                    aggregator.Flush(new EntryClock(now, analyzer.Settings).OldestMinute);
+                    if (now >= nextExpiry)
+                    {
+                        nextExpiry = now.AddSeconds(30);
+                        var expired = proxies.Expire(now);
+                        if (expired > 0)
+                        {
+                            Log.ProxiesExpired(logger, expired);
+                        }
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -8,7 +8,7 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Debug, "Stream from {Peer} ({Api}) identified: {Role} {Node} instance {Instance}")]
     public static partial void StreamIdentified(ILogger logger, string peer, string api, ProxyRole role, string node, string instance);
 
-    [LoggerMessage(2, LogLevel.Warning, "Stream from {Peer} ({Api}) sent a first message without identifier; {Count} entries rejected, stream ended with INVALID_ARGUMENT")]
+    [LoggerMessage(2, LogLevel.Warning, "Stream from {Peer} ({Api}) sent a first message without identifier; {Count} entries or samples rejected, stream ended with INVALID_ARGUMENT")]
     public static partial void MissingIdentifier(ILogger logger, string peer, string api, long count);
 
     [LoggerMessage(3, LogLevel.Warning, "Stream from {Peer} ({Api}) sent a malformed message (counted; the stream goes on, further ones are only counted): {Error}")]
@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Error, "Collector failed to fold the ingest shards")]
     public static partial void CollectorFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Warning, "Proxy {NodeId} not tracked: {MaxProxies} proxies are tracked already (Als:MaxProxies); its metrics are rejected")]
+    public static partial void ProxyCapReached(ILogger logger, string nodeId, int maxProxies);
+
+    [LoggerMessage(10, LogLevel.Information, "Forgot {Count} proxies that stopped reporting metrics")]
+    public static partial void ProxiesExpired(ILogger logger, int count);
 }

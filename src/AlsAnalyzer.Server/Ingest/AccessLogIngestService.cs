@@ -27,7 +27,7 @@ internal sealed class AccessLogIngestService(
     private static readonly StreamAccessLogsResponse Response = new();
 
     public async Task<StreamAccessLogsResponse> StreamAccessLogs(
-        IAsyncStreamReader<IngestMessage> requests,
+        IAsyncStreamReader<IngestMessage<StreamAccessLogsMessage>> requests,
         ServerCallContext context,
         string api)
     {

@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Metrics;
 using Prometheus;
 
 namespace AlsAnalyzer.Server.Metrics;
@@ -27,8 +28,13 @@ internal sealed class IngestMetrics
     private readonly Gauge _series;
     private readonly Gauge _minutes;
     private readonly Counter _overflow;
+    private readonly Counter _families;
+    private readonly Counter _samples;
+    private readonly Counter _samplesAccepted;
+    private readonly Counter.Child[] _samplesRejected;
+    private readonly Gauge _proxies;
 
-    public IngestMetrics(Aggregator aggregator)
+    public IngestMetrics(Aggregator aggregator, ProxyRegistry proxies)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var f = Prometheus.Metrics.WithCustomRegistry(Registry);
@@ -64,6 +70,13 @@ internal sealed class IngestMetrics
             "Records folded into an overflow series because a cardinality cap was reached, by dimension.",
             "dimension");
 
+        _families = f.CreateCounter("als_metric_families_received_total", "Metric families received on metrics service streams.");
+        _samples = f.CreateCounter("als_metric_samples_received_total", "Metric samples received on metrics service streams.");
+        _samplesAccepted = f.CreateCounter("als_metric_samples_accepted_total", "Metric samples applied to a proxy's state.");
+        var samplesRejected = f.CreateCounter("als_metric_samples_rejected_total", "Metric samples not applied, by reason.", "reason");
+        _samplesRejected = SampleRejectReasonNames.All.Select(r => samplesRejected.WithLabels(r)).ToArray();
+        _proxies = f.CreateGauge("als_proxies_tracked", "Proxies whose metrics service reports are held.");
+
         // Touch every labelled child so each series exists (at 0) from the first scrape.
         foreach (var reason in new[] { "malformed", "oversized", "missing_identifier" })
         {
@@ -80,7 +93,7 @@ internal sealed class IngestMetrics
             _connectionsRejected.WithLabels(reason);
         }
 
-        foreach (var api in new[] { "accesslog_v3", "accesslog_v2" })
+        foreach (var api in new[] { "accesslog_v3", "accesslog_v2", "metrics_v3", "metrics_v2" })
         {
             _streamsTotal.WithLabels(api);
             _streamsOpen.WithLabels(api);
@@ -97,6 +110,7 @@ internal sealed class IngestMetrics
             _overflow.WithLabels("edge").IncTo(overflow.Edges);
             _overflow.WithLabels("endpoint").IncTo(overflow.Endpoints);
             _overflow.WithLabels("instance").IncTo(overflow.Instances);
+            _proxies.Set(proxies.Count);
         });
     }
 
@@ -144,6 +158,21 @@ internal sealed class IngestMetrics
         if (t.PeerInvalid > 0)
         {
             _peerErrors.WithLabels("invalid").Inc(t.PeerInvalid);
+        }
+    }
+
+    /// <summary>Adds a metrics message's tally to the counters.</summary>
+    public void Add(MetricsTally t)
+    {
+        AddIfPositive(_families, t.Families);
+        AddIfPositive(_samples, t.Samples);
+        AddIfPositive(_samplesAccepted, t.Accepted);
+        for (var i = 0; i < t.Rejected.Length; i++)
+        {
+            if (t.Rejected[i] > 0)
+            {
+                _samplesRejected[i].Inc(t.Rejected[i]);
+            }
         }
     }
 

@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using AlsAnalyzer.Core.Identity;
+using AlsAnalyzer.Protos.Prometheus;
+using Google.Protobuf.Collections;
+
+namespace AlsAnalyzer.Core.Metrics;
+
+/// <summary>
+/// The proxies reporting through the metrics service, keyed by node id. Each proxy's state has
+/// its own lock, taken by its stream once per message and by queries; proxies never share one.
+/// </summary>
+internal sealed class ProxyRegistry(MetricsSettings settings)
+{
+    private readonly ConcurrentDictionary<string, ProxyState> _proxies = new(StringComparer.Ordinal);
+
+    public MetricsSettings Settings { get; } = settings;
+
+    public int Count => _proxies.Count;
+
+    public IEnumerable<ProxyState> Proxies => _proxies.Values;
+
+    /// <summary>Applies one message's metric families to the proxy. Returns false when the proxy cap refused it.</summary>
+    public bool Apply(string nodeId, StreamIdentity identity, RepeatedField<MetricFamily> families, DateTimeOffset now, MetricsTally tally)
+    {
+        if (!_proxies.TryGetValue(nodeId, out var proxy))
+        {
+            if (_proxies.Count >= Settings.MaxProxies)
+            {
+                foreach (var family in families)
+                {
+                    tally.Families++;
+                    tally.Samples += family.Metric.Count;
+                    tally.Reject(SampleRejectReason.ProxyCap, family.Metric.Count);
+                }
+
+                return false;
+            }
+
+            proxy = _proxies.GetOrAdd(nodeId, id => new ProxyState(id, identity));
+        }
+
+        lock (proxy.Sync)
+        {
+            proxy.Identity = identity;
+            proxy.LastReport = now;
+            foreach (var family in families)
+            {
+                ApplyFamily(proxy, family, now, tally);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Forgets proxies silent for longer than the expiry and increases older than the retention.</summary>
+    public int Expire(DateTimeOffset now)
+    {
+        var removed = 0;
+        var oldestMinute = (now.ToUnixTimeSeconds() / 60) - Settings.RetentionMinutes + 1;
+        foreach (var (id, proxy) in _proxies)
+        {
+            lock (proxy.Sync)
+            {
+                if (now - proxy.LastReport > Settings.ProxyExpiry)
+                {
+                    removed += _proxies.TryRemove(id, out _) ? 1 : 0;
+                    continue;
+                }
+
+                foreach (var series in proxy.Stats.Values)
+                {
+                    series.DropBefore(oldestMinute);
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    private void ApplyFamily(ProxyState proxy, MetricFamily family, DateTimeOffset now, MetricsTally tally)
+    {
+        tally.Families++;
+        foreach (var metric in family.Metric)
+        {
+            tally.Samples++;
+            var reason = ApplyMetric(proxy, family, metric, now);
+            if (reason is { } r)
+            {
+                tally.Reject(r);
+            }
+            else
+            {
+                tally.Accepted++;
+            }
+        }
+    }
+
+    private SampleRejectReason? ApplyMetric(ProxyState proxy, MetricFamily family, Metric metric, DateTimeOffset now)
+    {
+        var labels = new List<KeyValuePair<string, string>>(metric.Label.Count);
+        foreach (var l in metric.Label)
+        {
+            labels.Add(new(l.Name, l.Value));
+        }
+
+        if (!StatName.TryParse(family.Name, labels, out var name))
+        {
+            return SampleRejectReason.UnparsableName;
+        }
+
+        StatKind kind;
+        double value;
+        IReadOnlyList<(double, double)> quantiles = [];
+        switch (family.Type)
+        {
+            case MetricType.Counter when metric.Counter is not null:
+                kind = StatKind.Counter;
+                value = metric.Counter.Value;
+                break;
+            case MetricType.Gauge when metric.Gauge is not null:
+                kind = StatKind.Gauge;
+                value = metric.Gauge.Value;
+                break;
+            case MetricType.Untyped when metric.Untyped is not null:
+                kind = StatKind.Gauge;
+                value = metric.Untyped.Value;
+                break;
+            case MetricType.Summary when metric.Summary is not null:
+                kind = StatKind.Distribution;
+                value = metric.Summary.SampleCount;
+                quantiles = metric.Summary.Quantile.Select(q => (q.Quantile_, q.Value)).ToArray();
+                if (quantiles.Any(q => !double.IsFinite(q.Item1) || !double.IsFinite(q.Item2)))
+                {
+                    return SampleRejectReason.NonFinite;
+                }
+
+                break;
+            case MetricType.Histogram when metric.Histogram is not null:
+                kind = StatKind.Distribution;
+                value = metric.Histogram.SampleCountFloat > 0 ? metric.Histogram.SampleCountFloat : metric.Histogram.SampleCount;
+                break;
+            default:
+                return SampleRejectReason.UnknownType;
+        }
+
+        if (!double.IsFinite(value))
+        {
+            return SampleRejectReason.NonFinite;
+        }
+
+        if (kind == StatKind.Counter && value < 0)
+        {
+            return SampleRejectReason.NegativeCounter;
+        }
+
+        // Istio's SUMMARY_AND_HISTOGRAM sends each Envoy histogram twice: keep them apart.
+        var key = kind == StatKind.Distribution ? name.Key + (family.Type == MetricType.Summary ? "#summary" : "#histogram") : name.Key;
+        if (!proxy.Stats.TryGetValue(key, out var series))
+        {
+            if (proxy.Stats.Count >= Settings.MaxStatsPerProxy)
+            {
+                return SampleRejectReason.StatCap;
+            }
+
+            series = new StatSeries(kind, name.Cluster, name.ClusterStat);
+            proxy.Stats.Add(key, series);
+        }
+        else if (series.Kind != kind)
+        {
+            return SampleRejectReason.UnknownType;
+        }
+
+        var minute = MinuteOf(metric, now);
+        switch (kind)
+        {
+            case StatKind.Counter:
+                series.Counter(value, minute, Settings.CountersAsDeltas);
+                break;
+            case StatKind.Gauge:
+                series.Gauge(value);
+                break;
+            default:
+                series.Distribution(value, quantiles, minute);
+                break;
+        }
+
+        return null;
+    }
+
+    /// <summary>The flush time Envoy stamped on the metric, unless absent or implausibly far from ours.</summary>
+    private static long MinuteOf(Metric metric, DateTimeOffset now)
+    {
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var ms = metric.HasTimestampMs && Math.Abs(metric.TimestampMs - nowMs) < 3_600_000 ? metric.TimestampMs : nowMs;
+        return ms / 60_000;
+    }
+}
