@@ -14,13 +14,25 @@ namespace AlsAnalyzer.Conformance.Tests;
 
 /// <summary>
 /// Our protos/ and the official Envoy API, each compiled by protoc to a descriptor set, once per
-/// test run. The official protos are never copied into the repository: they are fetched with
-/// <c>npm pack</c> into a git-ignored cache (artifacts/official-protos, or $ALS_OFFICIAL_PROTOS)
-/// and reused from there.
+/// test run. The official protos are never copied into the repository: they are fetched into a
+/// git-ignored cache and reused from there. The Envoy API comes from <c>npm pack</c> of
+/// <see cref="OfficialPackage"/> (cache: artifacts/official-protos, or $ALS_OFFICIAL_PROTOS); the
+/// Prometheus client model that the Envoy metrics service imports, which that package does not
+/// ship, from the Debian package <see cref="PrometheusDebianPackage"/> (cache: the official cache's
+/// prometheus-client-model folder, or $ALS_PROMETHEUS_PROTOS: any folder that holds
+/// io/prometheus/client/metrics.proto, a client_model checkout for one).
 /// </summary>
 public sealed class ProtoSchemas : IAsyncLifetime
 {
     public const string OfficialPackage = "@grpc/grpc-js-xds@1.14";
+
+    public const string PrometheusDebianPackage = "golang-github-prometheus-client-model-dev";
+
+    public const string PrometheusProto = "io/prometheus/client/metrics.proto";
+
+    private const string PrometheusProtoInDebianPackage = "usr/share/gocode/src/github.com/prometheus/client_model/" + PrometheusProto;
+
+    private const string PrometheusVersionFile = "debian-package-version.txt";
 
     private static readonly string[] OfficialIncludeDirs = ["envoy-api", "xds", "protoc-gen-validate", "googleapis"];
 
@@ -56,13 +68,20 @@ public sealed class ProtoSchemas : IAsyncLifetime
     /// <summary>The official package's exact version, e.g. "1.14.1" (from its package.json).</summary>
     public string OfficialVersion { get; private set; } = "unknown";
 
+    /// <summary>Where the official Prometheus client model came from, e.g. "golang-github-prometheus-client-model-dev 0.3.0-3".</summary>
+    public string OfficialPrometheusVersion { get; private set; } = "unknown";
+
     /// <summary>Official imports missing from the package, compiled from <see cref="Placeholders"/>.</summary>
     public IReadOnlySet<string> PlaceholderFiles { get; private set; } = new HashSet<string>();
 
     public async ValueTask InitializeAsync()
     {
         (_protoc, _wellKnownTypes) = LocateProtoc();
-        var packageDir = await FetchOfficialPackageAsync();
+        var officialCacheDir = Environment.GetEnvironmentVariable("ALS_OFFICIAL_PROTOS") is { Length: > 0 } fromEnvironment
+            ? Path.GetFullPath(fromEnvironment)
+            : Path.Combine(_repositoryRoot, "artifacts", "official-protos");
+        var packageDir = await FetchOfficialPackageAsync(officialCacheDir);
+        var prometheusDir = await FetchPrometheusClientModelAsync(officialCacheDir);
         var packageJsonPath = Path.Combine(packageDir, "package.json");
         if (File.Exists(packageJsonPath))
         {
@@ -78,10 +97,11 @@ public sealed class ProtoSchemas : IAsyncLifetime
         Ours = await CompileAsync([oursDir], ourFiles);
 
         // Every file of ours has its official counterpart at the same path: compiling those (with
-        // their imports) yields the official schema to compare with.
+        // their imports) yields the official schema to compare with. The Prometheus folder comes
+        // first, so its metrics.proto is the one compiled even if the npm package ships one some day.
         var depsDir = Path.Combine(packageDir, "deps");
         var placeholderDir = WritePlaceholders(Path.Combine(depsDir, "envoy-api"));
-        Official = await CompileAsync([.. OfficialIncludeDirs.Select(dir => Path.Combine(depsDir, dir)), placeholderDir], ourFiles);
+        Official = await CompileAsync([prometheusDir, .. OfficialIncludeDirs.Select(dir => Path.Combine(depsDir, dir)), placeholderDir], ourFiles);
     }
 
     public ValueTask DisposeAsync()
@@ -134,11 +154,8 @@ public sealed class ProtoSchemas : IAsyncLifetime
         return (protoc, Path.Combine(grpcTools, "build", "native", "include"));
     }
 
-    private async Task<string> FetchOfficialPackageAsync()
+    private async Task<string> FetchOfficialPackageAsync(string cacheDir)
     {
-        var cacheDir = Environment.GetEnvironmentVariable("ALS_OFFICIAL_PROTOS") is { Length: > 0 } fromEnvironment
-            ? Path.GetFullPath(fromEnvironment)
-            : Path.Combine(_repositoryRoot, "artifacts", "official-protos");
         var packageDir = Path.Combine(cacheDir, "package");
         if (Directory.Exists(Path.Combine(packageDir, "deps", "envoy-api")))
         {
@@ -182,6 +199,104 @@ public sealed class ProtoSchemas : IAsyncLifetime
         return packageDir;
     }
 
+    /// <summary>
+    /// Returns a folder holding the official <see cref="PrometheusProto"/>: the cache if it has
+    /// it, else the file is taken out of <see cref="PrometheusDebianPackage"/> (apt-get download,
+    /// dpkg-deb -x) into the cache.
+    /// </summary>
+    private async Task<string> FetchPrometheusClientModelAsync(string officialCacheDir)
+    {
+        var cacheDir = Environment.GetEnvironmentVariable("ALS_PROMETHEUS_PROTOS") is { Length: > 0 } fromEnvironment
+            ? Path.GetFullPath(fromEnvironment)
+            : Path.Combine(officialCacheDir, "prometheus-client-model");
+        var target = Path.Combine(cacheDir, PrometheusProto);
+        var versionFile = Path.Combine(cacheDir, PrometheusVersionFile);
+        if (!File.Exists(target))
+        {
+            var debDir = Directory.CreateDirectory(Path.Combine(_workDir.FullName, "deb")).FullName;
+            var deb = await DownloadDebianPackageAsync(debDir, target);
+            var extracted = Path.Combine(_workDir.FullName, "deb-extracted");
+            await RunAsync("dpkg-deb", ["-x", deb, extracted], _workDir.FullName);
+            var version = (await RunAsync("dpkg-deb", ["--field", deb, "Version"], _workDir.FullName)).Trim();
+            var source = Path.Combine(extracted, PrometheusProtoInDebianPackage);
+            if (!File.Exists(source))
+            {
+                throw new InvalidOperationException($"{Path.GetFileName(deb)} no longer holds /{PrometheusProtoInDebianPackage}: update {nameof(PrometheusProtoInDebianPackage)}.");
+            }
+
+            // Copy next to the target, then rename into place: an interrupted run leaves no half-written file.
+            var staging = Path.Combine(cacheDir, $"staging-{Guid.NewGuid():N}");
+            try
+            {
+                Directory.CreateDirectory(staging);
+                var staged = Path.Combine(staging, "metrics.proto");
+                File.Copy(source, staged);
+                await File.WriteAllTextAsync(versionFile, $"{PrometheusDebianPackage} {version}");
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Move(staged, target);
+            }
+            catch (IOException) when (File.Exists(target))
+            {
+                // A concurrent run filled the cache first.
+            }
+            finally
+            {
+                if (Directory.Exists(staging))
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
+            }
+        }
+
+        OfficialPrometheusVersion = File.Exists(versionFile)
+            ? (await File.ReadAllTextAsync(versionFile)).Trim()
+            : $"unknown ({cacheDir})";
+        return cacheDir;
+    }
+
+    /// <summary>apt-get download into <paramref name="destination"/>; when apt knows no such package
+    /// (its lists were never fetched, as on a fresh machine), apt-get update first if root.</summary>
+    private static async Task<string> DownloadDebianPackageAsync(string destination, string cachedProto)
+    {
+        var alternative = $"Alternatively put the official {PrometheusProto} at {cachedProto} (or set ALS_PROMETHEUS_PROTOS to a folder holding {PrometheusProto}).";
+        string[] download = ["download", PrometheusDebianPackage];
+        try
+        {
+            await RunAsync("apt-get", download, destination);
+        }
+        catch (Exception first) when (first is InvalidOperationException or TimeoutException)
+        {
+            if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
+            {
+                // Most likely the apt lists are missing (a fresh machine), and only root may fetch them.
+                throw new InvalidOperationException(
+                    $"Could not fetch the official Prometheus client model with 'apt-get download {PrometheusDebianPackage}' (needs Debian's apt and its package lists). "
+                    + "Not running as root, the tests do not run 'apt-get update' themselves: run 'sudo apt-get update' and try again. "
+                    + $"{alternative} {first.Message}",
+                    first);
+            }
+
+            try
+            {
+                await RunAsync("apt-get", ["update"], destination, TimeSpan.FromMinutes(5));
+                await RunAsync("apt-get", download, destination);
+            }
+            catch (Exception second) when (second is InvalidOperationException or TimeoutException)
+            {
+                throw new InvalidOperationException(
+                    $"Could not fetch the official Prometheus client model with 'apt-get update' and 'apt-get download {PrometheusDebianPackage}' "
+                    + $"(needs Debian's apt and its package registry). {alternative} {second.Message}",
+                    second);
+            }
+        }
+
+        return Directory.GetFiles(destination, "*.deb") switch
+        {
+            [var deb] => deb,
+            var debs => throw new InvalidOperationException($"'apt-get download {PrometheusDebianPackage}' left {debs.Length} .deb files in {destination}."),
+        };
+    }
+
     /// <summary>Extracts package/package.json and the .proto files under package/deps/.</summary>
     private static async Task ExtractProtosAsync(string tarball, string destination)
     {
@@ -220,8 +335,9 @@ public sealed class ProtoSchemas : IAsyncLifetime
         return placeholderDir;
     }
 
-    private static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    private static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan? timeLimit = null)
     {
+        var limit = timeLimit ?? TimeSpan.FromMinutes(2);
         var startInfo = new ProcessStartInfo(fileName, arguments)
         {
             RedirectStandardOutput = true,
@@ -241,7 +357,7 @@ public sealed class ProtoSchemas : IAsyncLifetime
 
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -249,7 +365,7 @@ public sealed class ProtoSchemas : IAsyncLifetime
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{commandLine}' did not finish within 2 minutes.");
+            throw new TimeoutException($"'{commandLine}' did not finish within {limit.TotalMinutes} minutes.");
         }
 
         if (process.ExitCode != 0)

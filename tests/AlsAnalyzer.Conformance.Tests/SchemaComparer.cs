@@ -3,10 +3,12 @@ using Google.Protobuf.Reflection;
 namespace AlsAnalyzer.Conformance.Tests;
 
 /// <summary>What a wire walk found: see <see cref="SchemaComparer.CompareWire"/>.</summary>
+/// <param name="Compared">The (ours, official) message and enum pairs the walk compared.</param>
 internal sealed record WireComparison(
     IReadOnlyList<string> Mismatches,
     IReadOnlyList<string> AbsentOfficially,
-    IReadOnlyList<string> Unverified);
+    IReadOnlyList<string> Unverified,
+    IReadOnlyCollection<(string Ours, string Official)> Compared);
 
 /// <summary>
 /// Compares our declarations with the official schema, both given as protoc descriptor sets.
@@ -36,18 +38,29 @@ internal sealed class SchemaComparer
 
     /// <summary>
     /// Every message, enum (nested ones too), field, enum value and service method that our files
-    /// declare (all files but the well-known types) must exist officially under the same full
-    /// name; fields with the same number, type, type_name, label and oneof; enum values with the
-    /// same number; methods with the same streaming flags. Returns one line per difference.
+    /// declare (all files but the well-known types, or only <paramref name="fileName"/>) must exist
+    /// officially under the same full name; fields with the same number, type, type_name, label,
+    /// oneof, presence (explicit, as proto2 optional, or implicit, as plain proto3) and proto2
+    /// default; enum values with the same number; methods with the same streaming flags; and a
+    /// file of ours with the syntax of the official file at its path. Returns one line per
+    /// difference.
     /// </summary>
-    public IReadOnlyList<string> CompareDeclarations()
+    public IReadOnlyList<string> CompareDeclarations(string? fileName = null)
     {
         var mismatches = new List<string>();
-        foreach (var file in _ours.File.Where(file => !file.Name.StartsWith("google/protobuf/", StringComparison.Ordinal)))
+        var files = _ours.File.Where(file => fileName is null
+            ? !file.Name.StartsWith("google/protobuf/", StringComparison.Ordinal)
+            : file.Name == fileName);
+        foreach (var file in files)
         {
+            if (_officialIndex.Files.TryGetValue(file.Name, out var officialFile))
+            {
+                Expect(mismatches, file.Name, "syntax", Syntax(file), Syntax(officialFile));
+            }
+
             foreach (var message in file.MessageType)
             {
-                CompareMessage(Qualify(file.Package, message.Name), message, mismatches);
+                CompareMessage(Qualify(file.Package, message.Name), message, file, mismatches);
             }
 
             foreach (var enumType in file.EnumType)
@@ -75,10 +88,14 @@ internal sealed class SchemaComparer
     {
         var walk = new WireWalk([], [], new SortedSet<string>(StringComparer.Ordinal), []);
         WalkMessage(ourMessage.TrimStart('.'), officialMessage.TrimStart('.'), walk);
-        return new WireComparison(walk.Mismatches, walk.AbsentOfficially, [.. walk.Unverified]);
+        return new WireComparison(
+            walk.Mismatches,
+            walk.AbsentOfficially,
+            [.. walk.Unverified],
+            [.. walk.Visited.Where(pair => !walk.Unverified.Contains(pair.Official))]);
     }
 
-    private void CompareMessage(string name, DescriptorProto ours, List<string> mismatches)
+    private void CompareMessage(string name, DescriptorProto ours, FileDescriptorProto ourFile, List<string> mismatches)
     {
         if (!_officialIndex.Messages.TryGetValue(name, out var official))
         {
@@ -101,11 +118,18 @@ internal sealed class SchemaComparer
             Expect(mismatches, path, "type_name", field.TypeName, match.TypeName);
             Expect(mismatches, path, "label", field.Label, match.Label);
             Expect(mismatches, path, "oneof", OneofName(ours, field), OneofName(official.Message, match));
+            if (field.Type == match.Type && field.Label == match.Label && OneofName(ours, field) == OneofName(official.Message, match))
+            {
+                // Otherwise a difference in presence is already told by the type, label or oneof.
+                Expect(mismatches, path, "presence", Presence(ourFile, field), Presence(official.File, match));
+            }
+
+            Expect(mismatches, path, "default_value", DefaultValue(field), DefaultValue(match));
         }
 
         foreach (var nested in ours.NestedType)
         {
-            CompareMessage($"{name}.{nested.Name}", nested, mismatches);
+            CompareMessage($"{name}.{nested.Name}", nested, ourFile, mismatches);
         }
 
         foreach (var nested in ours.EnumType)
@@ -216,7 +240,7 @@ internal sealed class SchemaComparer
         var file = _officialIndex.Messages.TryGetValue(officialName, out var message) ? message.File
             : _officialIndex.Enums.TryGetValue(officialName, out var enumType) ? enumType.File
             : null;
-        if (file is not null && _unverifiableOfficialFiles.Contains(file))
+        if (file is not null && _unverifiableOfficialFiles.Contains(file.Name))
         {
             walk.Unverified.Add(officialName);
             return true;
@@ -232,6 +256,49 @@ internal sealed class SchemaComparer
             mismatches.Add($"{path}: {property} is {ours}, official {official}");
         }
     }
+
+    /// <summary>"proto2", "proto3" or "editions" (protoc leaves proto2's syntax empty).</summary>
+    private static string Syntax(FileDescriptorProto file) => file.Syntax is { Length: > 0 } syntax ? syntax : "proto2";
+
+    /// <summary>
+    /// Whether a singular field tells "not sent" from its default: "explicit" (proto2 optional,
+    /// proto3 optional, messages, oneof members), "implicit" (plain proto3 scalars) or "required".
+    /// Editions files are read from the field's or file's field_presence feature (explicit by default).
+    /// </summary>
+    private static string Presence(FileDescriptorProto file, FieldDescriptorProto field)
+    {
+        if (field.Label == FieldDescriptorProto.Types.Label.Repeated)
+        {
+            return "(repeated)";
+        }
+
+        if (field.Label == FieldDescriptorProto.Types.Label.Required)
+        {
+            return "required";
+        }
+
+        if (field.Type is FieldDescriptorProto.Types.Type.Message or FieldDescriptorProto.Types.Type.Group || field.HasOneofIndex || field.Proto3Optional)
+        {
+            return "explicit";
+        }
+
+        var presence = Syntax(file) switch
+        {
+            "proto2" => FeatureSet.Types.FieldPresence.Explicit,
+            "proto3" => FeatureSet.Types.FieldPresence.Implicit,
+            _ => field.Options?.Features?.FieldPresence is { } own and not FeatureSet.Types.FieldPresence.Unknown ? own
+                : file.Options?.Features?.FieldPresence is { } inherited and not FeatureSet.Types.FieldPresence.Unknown ? inherited
+                : FeatureSet.Types.FieldPresence.Explicit,
+        };
+        return presence switch
+        {
+            FeatureSet.Types.FieldPresence.Implicit => "implicit",
+            FeatureSet.Types.FieldPresence.LegacyRequired => "required",
+            _ => "explicit",
+        };
+    }
+
+    private static string DefaultValue(FieldDescriptorProto field) => field.HasDefaultValue ? field.DefaultValue : "(none)";
 
     /// <summary>The field's oneof, or "(none)"; proto3 optional's synthetic oneofs do not count.</summary>
     private static string OneofName(DescriptorProto message, FieldDescriptorProto field) =>
@@ -252,7 +319,8 @@ internal sealed class SchemaComparer
         {
             foreach (var file in set.File)
             {
-                AddTypes(file.Package, file.MessageType, file.EnumType, file.Name);
+                Files[file.Name] = file;
+                AddTypes(file.Package, file.MessageType, file.EnumType, file);
                 foreach (var service in file.Service)
                 {
                     foreach (var method in service.Method)
@@ -263,13 +331,15 @@ internal sealed class SchemaComparer
             }
         }
 
-        public Dictionary<string, (DescriptorProto Message, string File)> Messages { get; } = [];
+        public Dictionary<string, FileDescriptorProto> Files { get; } = [];
 
-        public Dictionary<string, (EnumDescriptorProto Enum, string File)> Enums { get; } = [];
+        public Dictionary<string, (DescriptorProto Message, FileDescriptorProto File)> Messages { get; } = [];
+
+        public Dictionary<string, (EnumDescriptorProto Enum, FileDescriptorProto File)> Enums { get; } = [];
 
         public Dictionary<string, MethodDescriptorProto> Methods { get; } = [];
 
-        private void AddTypes(string scope, IEnumerable<DescriptorProto> messages, IEnumerable<EnumDescriptorProto> enums, string file)
+        private void AddTypes(string scope, IEnumerable<DescriptorProto> messages, IEnumerable<EnumDescriptorProto> enums, FileDescriptorProto file)
         {
             foreach (var enumType in enums)
             {

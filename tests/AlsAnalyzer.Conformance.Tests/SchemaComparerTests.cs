@@ -92,6 +92,148 @@ public sealed class SchemaComparerTests(ProtoSchemas schemas) : IDisposable
     }
 
     [Fact]
+    public async Task CompareDeclarations_DeliberatelyWrongPrometheusAndMetricsProtos_ReportsEveryDifferenceAndNothingElse()
+    {
+        // Arrange: proto2 as the official client model, but for a required label, a wrong number,
+        // a default and a narrower type; a proto3 file at the official proto2 file's path, whose
+        // plain scalar has implicit presence while its proto3 optional one matches; a unary
+        // metrics service over the wrong message.
+        var wrong = await CompileAsync(
+            ("io/prometheus/client/wrong.proto", """
+                syntax = "proto2";
+                package io.prometheus.client;
+
+                message LabelPair {
+                  required string name = 1;
+                  optional string value = 3;
+                }
+
+                message Gauge {
+                  optional double value = 1 [default = 1];
+                }
+
+                message Quantile {
+                  optional float quantile = 1;
+                }
+
+                enum MetricType {
+                  COUNTER = 0;
+                  GAUGE = 1;
+                  HISTOGRAM = 5;
+                }
+
+                message Metric {
+                  repeated LabelPair label = 1;
+                  optional int64 timestamp_ms = 6;
+                }
+                """),
+            ("io/prometheus/client/metrics.proto", """
+                syntax = "proto3";
+                package io.prometheus.client;
+
+                message Counter {
+                  double value = 1;
+                }
+
+                message Untyped {
+                  optional double value = 1;
+                }
+                """),
+            ("envoy/service/metrics/v3/wrong.proto", """
+                syntax = "proto3";
+                package envoy.service.metrics.v3;
+
+                import "io/prometheus/client/wrong.proto";
+
+                message StreamMetricsMessage {
+                  repeated io.prometheus.client.Metric envoy_metrics = 2;
+                }
+
+                message StreamMetricsResponse {}
+
+                service MetricsService {
+                  rpc StreamMetrics(StreamMetricsMessage) returns (stream StreamMetricsResponse);
+                }
+                """));
+        var comparer = new SchemaComparer(wrong, schemas.Official);
+
+        // Act
+        var mismatches = comparer.CompareDeclarations();
+
+        // Assert
+        ConformanceAssert.SameItems(
+            [
+                "io.prometheus.client.LabelPair.name: label is Required, official Optional",
+                "io.prometheus.client.LabelPair.value: number is 3, official 2",
+                "io.prometheus.client.Gauge.value: default_value is 1, official (none)",
+                "io.prometheus.client.Quantile.quantile: type is Float, official Double",
+                "io.prometheus.client.MetricType.HISTOGRAM: number is 5, official 4",
+                "io/prometheus/client/metrics.proto: syntax is proto3, official proto2",
+                "io.prometheus.client.Counter.value: presence is implicit, official explicit",
+                "envoy.service.metrics.v3.StreamMetricsMessage.envoy_metrics: type_name is .io.prometheus.client.Metric, official .io.prometheus.client.MetricFamily",
+                "/envoy.service.metrics.v3.MetricsService/StreamMetrics: client_streaming is False, official True",
+                "/envoy.service.metrics.v3.MetricsService/StreamMetrics: server_streaming is True, official False",
+            ],
+            mismatches,
+            "reported mismatches");
+    }
+
+    [Fact]
+    public async Task CompareWire_Proto2FieldsAgainstOfficialV2Metrics_AreReportedRecursivelyPastTheUnshippedNode()
+    {
+        // Arrange
+        var wrong = await CompileAsync(("wrong.proto", """
+            syntax = "proto2";
+            package alsanalyzer.wrong;
+
+            message Metrics {
+              optional Id identifier = 1;
+              repeated Family envoy_metrics = 2;
+            }
+
+            message Id {
+              optional Node node = 1;
+            }
+
+            message Node {
+              optional string id = 1;
+            }
+
+            message Family {
+              optional string name = 1;
+              optional string type = 3;
+              repeated Sample metric = 4;
+            }
+
+            message Sample {
+              optional Level gauge = 2;
+              optional double timestamp_ms = 6;
+              optional string not_in_client_model = 99;
+            }
+
+            message Level {
+              optional float value = 1;
+            }
+            """));
+        var comparer = new SchemaComparer(wrong, schemas.Official, schemas.PlaceholderFiles);
+
+        // Act
+        var result = comparer.CompareWire("alsanalyzer.wrong.Metrics", "envoy.service.metrics.v2.StreamMetricsMessage");
+
+        // Assert
+        ConformanceAssert.SameItems(
+            [
+                "alsanalyzer.wrong.Family.type (3): Optional String, official io.prometheus.client.MetricFamily.type is Optional Enum",
+                "alsanalyzer.wrong.Sample.timestamp_ms (6): Optional Double, official io.prometheus.client.Metric.timestamp_ms is Optional Int64",
+                "alsanalyzer.wrong.Level.value (1): Optional Float, official io.prometheus.client.Gauge.value is Optional Double",
+            ],
+            result.Mismatches,
+            "reported mismatches");
+        ConformanceAssert.SameItems(["alsanalyzer.wrong.Sample.not_in_client_model"], result.AbsentOfficially, "fields absent officially");
+        ConformanceAssert.SameItems(["envoy.api.v2.core.Node"], result.Unverified, "official types left unverified");
+    }
+
+    [Fact]
     public async Task CompareWire_FieldsWithOtherWireTypesAgainstOfficialV2_AreReportedRecursively()
     {
         // Arrange
