@@ -100,7 +100,8 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(1, m.Get("als_peer_metadata_errors_total{reason=\"unknown_type\"}"));
         Assert.Equal(1, m.Get("als_peer_metadata_errors_total{reason=\"invalid\"}"));
         Assert.Equal(2, m.Get("als_entries_unattributed_total"));
-        Assert.Equal("unknown", edge.GetProperty("source").GetString());
+        // No workload identified: the caller is named by its certificate's SPIFFE identity only.
+        Assert.Equal("unknown:default/productpage", edge.GetProperty("source").GetString());
         Assert.Equal(2, edge.GetProperty("requests").GetInt64());
     }
 

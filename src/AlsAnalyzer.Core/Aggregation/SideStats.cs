@@ -19,14 +19,23 @@ internal sealed class SideStats
     public long TlsKnown;
     public long Mtls;
     public long Connections;
+    public long ConnectionsOpened;
+    public long Blocked;
+    public long Passthrough;
     public long[]? FlagCounts;
 
     public void Add(in SideRecord r)
     {
+        BytesSent += r.BytesSent;
+        BytesReceived += r.BytesReceived;
+        Blocked += r.Blocked ? 1 : 0;
+        Passthrough += r.Passthrough ? 1 : 0;
         if (r.Protocol == TrafficProtocol.Tcp)
         {
-            // A periodic entry of an open connection makes the edge visible and counts
-            // nothing: its connection is counted once, errors and TLS included, when it ends.
+            ConnectionsOpened += r.ConnectionsOpened;
+
+            // A periodic entry of an open connection adds its new bytes only: the connection
+            // itself is counted once, errors and TLS included, when it ends.
             if (r.Connections == 0)
             {
                 return;
@@ -51,8 +60,6 @@ internal sealed class SideStats
             Latency.Add(r.LatencyMicros);
         }
 
-        BytesSent += r.BytesSent;
-        BytesReceived += r.BytesReceived;
         if (r.TlsKnown)
         {
             TlsKnown++;
@@ -88,6 +95,9 @@ internal sealed class SideStats
         TlsKnown += o.TlsKnown;
         Mtls += o.Mtls;
         Connections += o.Connections;
+        ConnectionsOpened += o.ConnectionsOpened;
+        Blocked += o.Blocked;
+        Passthrough += o.Passthrough;
         if (o.FlagCounts is not null)
         {
             FlagCounts ??= new long[ResponseFlagSet.Count];

@@ -49,7 +49,8 @@ internal sealed class EntryAnalyzer(AnalysisSettings settings)
         Emit(reporter, common, ref record, Settings.HttpAnalyzers, authority: entry.Request?.Authority ?? string.Empty, tally, sink);
     }
 
-    public void AnalyzeTcp(StreamIdentity reporter, TCPAccessLogEntry entry, in EntryClock clock, IngestTally tally, ISideSink sink)
+    /// <param name="connections">The stream's open-connection state; periodic entries add only their new bytes.</param>
+    public void AnalyzeTcp(StreamIdentity reporter, TCPAccessLogEntry entry, in EntryClock clock, IngestTally tally, ISideSink sink, TcpConnectionTracker connections)
     {
         tally.Received++;
         var common = entry.CommonProperties;
@@ -59,14 +60,14 @@ internal sealed class EntryAnalyzer(AnalysisSettings settings)
             return;
         }
 
-        // A connection's final entry is bucketed at its end: a connection open for longer
-        // than the retention window must still count when it closes.
-        var final = IsFinalTcpEntry(common);
-        if (!TryMinute(common, useEndTime: final, clock, tally, out var minute))
+        // TCP entries are bucketed at their log time (start + duration): a connection open for
+        // longer than the retention window must still count when it reports.
+        if (!TryMinute(common, useEndTime: true, clock, tally, out var minute))
         {
             return;
         }
 
+        var (sent, received, opened, closed) = connections.Observe(common, entry.ConnectionProperties);
         var record = new SideRecord
         {
             Minute = minute,
@@ -74,17 +75,12 @@ internal sealed class EntryAnalyzer(AnalysisSettings settings)
             Endpoint = string.Empty,
             Flags = ResponseFlagSet.From(common.ResponseFlags),
             LatencyMicros = -1,
+            BytesSent = (long)sent,
+            BytesReceived = (long)received,
+            ConnectionsOpened = opened ? 1 : 0,
+            Connections = closed ? 1 : 0,
         };
         record.Error = ResponseFlagSet.IsFailure(record.Flags);
-
-        // Periodic entries carry cumulative byte counts; the final entry carries the total.
-        // Counting bytes and the connection from the final entry only counts nothing twice.
-        if (final)
-        {
-            record.Connections = 1;
-            record.BytesSent = (long)(entry.ConnectionProperties?.ReceivedBytes ?? 0);
-            record.BytesReceived = (long)(entry.ConnectionProperties?.SentBytes ?? 0);
-        }
 
         Emit(reporter, common, ref record, Settings.TcpAnalyzers, authority: string.Empty, tally, sink);
     }
@@ -127,17 +123,19 @@ internal sealed class EntryAnalyzer(AnalysisSettings settings)
             client = !server;
         }
 
+        var (self, selfInstance) = Reporter(reporter, chain);
+        record.Passthrough = cluster.Kind is ClusterKind.Passthrough or ClusterKind.InboundPassthrough;
         var known = true;
         if (server)
         {
             var serverRecord = record;
             serverRecord.Reporter = ReporterSide.Server;
             var peer = Identify(chain, common, PeerPosition.Downstream, tally);
-            serverRecord.Source = peer?.ToNode() ?? NodeRef.Unknown;
+            serverRecord.Source = peer?.ToNode() ?? SpiffeCaller(common.TlsProperties);
             serverRecord.SourceInstance = peer?.Instance ?? string.Empty;
             serverRecord.SourceIsGateway = peer?.IsGateway ?? false;
-            serverRecord.Target = reporter.Node;
-            serverRecord.TargetInstance = reporter.Instance;
+            serverRecord.Target = self;
+            serverRecord.TargetInstance = selfInstance;
             serverRecord.TargetIsGateway = reporter.ReportsBothSides;
             (serverRecord.TlsKnown, serverRecord.Mtls) = MutualTls(common.TlsProperties);
             known &= !serverRecord.Source.IsUnknown && !serverRecord.Target.IsUnknown;
@@ -148,8 +146,8 @@ internal sealed class EntryAnalyzer(AnalysisSettings settings)
         {
             var clientRecord = record;
             clientRecord.Reporter = ReporterSide.Client;
-            clientRecord.Source = reporter.Node;
-            clientRecord.SourceInstance = reporter.Instance;
+            clientRecord.Source = self;
+            clientRecord.SourceInstance = selfInstance;
             clientRecord.SourceIsGateway = reporter.ReportsBothSides;
             var peer = Identify(chain, common, PeerPosition.Upstream, tally);
             clientRecord.Target = peer?.ToNode() ?? DestinationFromCluster(reporter, common, cluster, authority);
@@ -159,6 +157,7 @@ internal sealed class EntryAnalyzer(AnalysisSettings settings)
             {
                 // The mesh refused the call: it failed whatever the response code says.
                 clientRecord.Error = true;
+                clientRecord.Blocked = true;
             }
 
             known &= !clientRecord.Source.IsUnknown && !clientRecord.Target.IsUnknown;
@@ -173,6 +172,62 @@ internal sealed class EntryAnalyzer(AnalysisSettings settings)
         {
             tally.Unattributed++;
         }
+    }
+
+    /// <summary>
+    /// The reporter as a node: from its node metadata (parsed once per stream), or, when that
+    /// names no workload, from its own IPs through the analyzers that map addresses.
+    /// </summary>
+    private static (NodeRef Node, string Instance) Reporter(StreamIdentity reporter, IReadOnlyList<IPeerAnalyzer> chain)
+    {
+        if (!reporter.Node.IsUnknown)
+        {
+            return (reporter.Node, reporter.Instance);
+        }
+
+        foreach (var ip in reporter.InstanceIps)
+        {
+            for (var i = 0; i < chain.Count; i++)
+            {
+                if (chain[i].IdentifyAddress(ip) is { IsIdentified: true } peer)
+                {
+                    return (peer.ToNode(), peer.Instance);
+                }
+            }
+        }
+
+        return (reporter.Node, reporter.Instance);
+    }
+
+    /// <summary>
+    /// A caller no analyzer identified, named by the SPIFFE identity of its client certificate
+    /// (<c>spiffe://td/ns/NS/sa/SA</c>): its namespace and service account. Else unknown.
+    /// </summary>
+    internal static NodeRef SpiffeCaller(TLSProperties? tls)
+    {
+        if (tls?.PeerCertificateProperties is not { } cert)
+        {
+            return NodeRef.Unknown;
+        }
+
+        foreach (var san in cert.SubjectAltName)
+        {
+            if (san.SanCase != TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri
+                || !san.Uri.StartsWith("spiffe://", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var parts = san.Uri.Split('/');
+
+            // spiffe: / "" / trust-domain / ns / NS / sa / SA
+            if (parts.Length == 7 && parts[3] == "ns" && parts[5] == "sa" && parts[4].Length > 0 && parts[6].Length > 0)
+            {
+                return NodeRef.ServiceAccount(parts[4], parts[6]);
+            }
+        }
+
+        return NodeRef.Unknown;
     }
 
     private static PeerInfo? Identify(IReadOnlyList<IPeerAnalyzer> chain, AccessLogCommon common, PeerPosition position, IngestTally tally)

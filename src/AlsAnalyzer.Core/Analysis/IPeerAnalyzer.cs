@@ -15,4 +15,7 @@ internal interface IPeerAnalyzer
 
     /// <summary>Must not block, do I/O or throw on bad input.</summary>
     PeerInfo? Identify(AccessLogCommon common, PeerPosition position, IngestTally tally);
+
+    /// <summary>The workload at an address, for reporters whose node metadata names none; null when unknown.</summary>
+    PeerInfo? IdentifyAddress(string ip) => null;
 }

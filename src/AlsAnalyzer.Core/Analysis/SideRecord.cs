@@ -42,4 +42,13 @@ internal struct SideRecord
 
     /// <summary>TCP: connections this record closes (final entries count 1, periodic ones 0).</summary>
     public int Connections;
+
+    /// <summary>TCP: connections first seen with this record.</summary>
+    public int ConnectionsOpened;
+
+    /// <summary>The mesh refused the call (<c>BlackHoleCluster</c>).</summary>
+    public bool Blocked;
+
+    /// <summary>The call bypassed the mesh's service registry (passthrough clusters).</summary>
+    public bool Passthrough;
 }

@@ -19,11 +19,19 @@ internal readonly record struct NodeRef(NodeKind Kind, string Namespace, string 
 
     public static NodeRef External(string host) => new(NodeKind.External, string.Empty, host);
 
-    /// <summary>Stable id used by the API: <c>ns/name</c>, <c>external:host</c>, <c>unknown</c>.</summary>
+    /// <summary>
+    /// A caller known only by its SPIFFE identity: its namespace and service account, no workload.
+    /// </summary>
+    public static NodeRef ServiceAccount(string ns, string serviceAccount) => new(NodeKind.Unknown, ns, serviceAccount);
+
+    /// <summary>
+    /// Stable id used by the API: <c>ns/name</c>, <c>external:host</c>, <c>unknown</c>, and
+    /// <c>unknown:ns/serviceaccount</c> for a caller known only by its SPIFFE identity.
+    /// </summary>
     public string Id => Kind switch
     {
         NodeKind.External => "external:" + Name,
-        NodeKind.Unknown => Name,
+        NodeKind.Unknown => Namespace.Length > 0 ? "unknown:" + Namespace + "/" + Name : Name,
         _ => Namespace + "/" + Name,
     };
 }

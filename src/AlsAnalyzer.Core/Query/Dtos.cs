@@ -6,7 +6,14 @@ namespace AlsAnalyzer.Core.Query;
 // not apply are omitted (an HTTP edge has no "connections", a TCP edge no "latencyMs");
 // "mtls" is always present and null when unknown (only the client side reported).
 
-internal sealed record TopologyDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<NodeDto> Nodes, IReadOnlyList<EdgeDto> Edges);
+internal sealed record TopologyDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<NodeDto> Nodes, IReadOnlyList<EdgeDto> Edges)
+{
+    /// <summary>The Kubernetes cache's state when it is enabled: answers from a stale cache may name fewer peers.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public KubernetesStatusDto? Kubernetes { get; init; }
+}
+
+internal sealed record KubernetesStatusDto(bool Synced, bool Stale, int Addresses);
 
 internal sealed record NodeDto(string Id, string Name, string Namespace, string Kind);
 
@@ -35,6 +42,18 @@ internal record FiguresDto
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Connections { get; init; }
+
+    /// <summary>TCP: connections first seen in the window (<see cref="Connections"/> counts those that ended).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? ConnectionsOpened { get; init; }
+
+    /// <summary>Calls the mesh refused (BlackHoleCluster); absent when none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Blocked { get; init; }
+
+    /// <summary>Calls that bypassed the service registry (passthrough clusters); absent when none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Passthrough { get; init; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, long>? ResponseFlags { get; init; }

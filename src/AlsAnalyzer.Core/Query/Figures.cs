@@ -41,6 +41,9 @@ internal static class Figures
         BytesSent = s.BytesSent,
         BytesReceived = s.BytesReceived,
         Connections = tcp ? s.Connections : null,
+        ConnectionsOpened = tcp ? s.ConnectionsOpened : null,
+        Blocked = s.Blocked > 0 ? s.Blocked : null,
+        Passthrough = s.Passthrough > 0 ? s.Passthrough : null,
         ResponseFlags = Flags(s),
     };
 
@@ -63,6 +66,9 @@ internal static class Figures
             BytesSent = top.BytesSent,
             BytesReceived = top.BytesReceived,
             Connections = top.Connections,
+            ConnectionsOpened = top.ConnectionsOpened,
+            Blocked = top.Blocked,
+            Passthrough = top.Passthrough,
             ResponseFlags = top.ResponseFlags,
             Client = stats.Client is null ? null : Of(stats.Client, tcp, serverSide: false),
             Server = stats.Server is null ? null : Of(stats.Server, tcp, serverSide: true),

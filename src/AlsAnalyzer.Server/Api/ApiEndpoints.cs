@@ -3,6 +3,7 @@ using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Core.Query;
 using AlsAnalyzer.Server.Hosting;
+using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Server.Metrics;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -14,9 +15,12 @@ internal static class ApiEndpoints
 {
     public static void MapAlsApi(this WebApplication app)
     {
-        app.MapGet("/api/v1/topology", (HttpContext http, ProxyRegistry proxies, string? from, string? to, string? @namespace) =>
+        app.MapGet("/api/v1/topology", (HttpContext http, ProxyRegistry proxies, KubernetesCache kubernetes, string? from, string? to, string? @namespace) =>
             Query(http, from, to, @namespace, (view, window, ns) =>
-                TopologyQueries.Topology(view, window, ns, (source, target) => ProxyQueries.ForEdge(proxies, window, source, target))));
+                TopologyQueries.Topology(view, window, ns, (source, target) => ProxyQueries.ForEdge(proxies, window, source, target)) with
+                {
+                    Kubernetes = kubernetes.Enabled ? new KubernetesStatusDto(kubernetes.Synced, kubernetes.Stale, kubernetes.Current.Addresses) : null,
+                }));
 
         app.MapGet("/api/v1/services", (HttpContext http, string? from, string? to, string? @namespace) =>
             Query(http, from, to, @namespace, static (view, window, ns) => TopologyQueries.Services(view, window, ns)));
@@ -34,10 +38,17 @@ internal static class ApiEndpoints
             Query(http, from, to, @namespace, (_, window, ns) => ProxyQueries.List(proxies, window, ns, service, stat ?? []), readsAccessLogs: false));
 
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (IHostApplicationLifetime lifetime) =>
-            lifetime.ApplicationStarted.IsCancellationRequested
-                ? Results.Text("ready")
-                : Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<AlsOptions> options) =>
+        {
+            if (!lifetime.ApplicationStarted.IsCancellationRequested)
+            {
+                return Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            return kubernetes.Enabled && options.Value.ReadyRequiresKubernetesSync && !kubernetes.Synced
+                ? Results.Text("waiting for the first Kubernetes list", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("ready");
+        });
 
         app.MapGet("/metrics", async (HttpContext http, IngestMetrics metrics) =>
         {

@@ -4,6 +4,7 @@ using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Server.Api;
 using AlsAnalyzer.Server.Ingest;
+using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Server.Metrics;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -18,6 +19,7 @@ internal static class AlsHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        AddSkyWalkingAliases(builder.Configuration);
         builder.Services.AddOptions<AlsOptions>()
             .Bind(builder.Configuration.GetSection(AlsOptions.Section))
             .ValidateOnStart();
@@ -31,8 +33,8 @@ internal static class AlsHost
             {
                 RetentionMinutes = o.RetentionMinutes,
                 MaxFutureSkew = TimeSpan.FromSeconds(o.MaxFutureSkewSeconds),
-                HttpAnalyzers = AlsOptionsValidator.BuildChain(o.HttpAnalyzers),
-                TcpAnalyzers = AlsOptionsValidator.BuildChain(o.TcpAnalyzers),
+                HttpAnalyzers = AlsOptionsValidator.BuildChain(o.HttpAnalyzers, sp.GetRequiredService<KubernetesCache>()),
+                TcpAnalyzers = AlsOptionsValidator.BuildChain(o.TcpAnalyzers, sp.GetRequiredService<KubernetesCache>()),
             };
         });
         builder.Services.AddSingleton(sp => new EntryAnalyzer(sp.GetRequiredService<AnalysisSettings>()));
@@ -59,6 +61,9 @@ internal static class AlsHost
             });
         });
         builder.Services.AddSingleton<IngestMetrics>();
+        builder.Services.AddSingleton<KubeMetrics>();
+        builder.Services.AddSingleton<KubernetesCache>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KubernetesCache>());
         builder.Services.AddSingleton<MetricsIngestService>();
         builder.Services.AddSingleton<AccessLogIngestService>();
         builder.Services.AddHostedService<Collector>();
@@ -114,6 +119,28 @@ internal static class AlsHost
             Log.Listening(app.Logger, bound.GrpcEndPoint.ToString(), bound.HttpEndPoint.ToString());
         });
         return app;
+    }
+
+    /// <summary>
+    /// SkyWalking's environment variables name the same analyzer chains; they apply when our
+    /// own settings (<c>Als__HttpAnalyzers</c>, <c>Als__TcpAnalyzers</c>) are not given.
+    /// </summary>
+    private static void AddSkyWalkingAliases(ConfigurationManager configuration)
+    {
+        var aliases = new Dictionary<string, string?>();
+        foreach (var (alias, key) in new[] { ("SW_ENVOY_METRIC_ALS_HTTP_ANALYSIS", "Als:HttpAnalyzers"), ("SW_ENVOY_METRIC_ALS_TCP_ANALYSIS", "Als:TcpAnalyzers") })
+        {
+            var value = Environment.GetEnvironmentVariable(alias);
+            if (!string.IsNullOrWhiteSpace(value) && string.IsNullOrWhiteSpace(configuration[key]))
+            {
+                aliases[key] = value;
+            }
+        }
+
+        if (aliases.Count > 0)
+        {
+            configuration.AddInMemoryCollection(aliases);
+        }
     }
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)

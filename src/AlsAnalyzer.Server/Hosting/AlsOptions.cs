@@ -45,11 +45,37 @@ internal sealed class AlsOptions
 
     public int MaxInstancesPerMinute { get; set; } = 20_000;
 
-    /// <summary>Analyzer chain for HTTP entries, comma separated, in order.</summary>
-    public string HttpAnalyzers { get; set; } = "mx-mesh";
+    /// <summary>
+    /// Analyzer chain for HTTP entries, comma separated, in order. Empty: <c>k8s-mesh,mx-mesh</c>
+    /// when the Kubernetes cache is enabled, else <c>mx-mesh</c>. Alias: <c>SW_ENVOY_METRIC_ALS_HTTP_ANALYSIS</c>.
+    /// </summary>
+    public string HttpAnalyzers { get; set; } = string.Empty;
 
-    /// <summary>Analyzer chain for TCP entries, comma separated, in order.</summary>
-    public string TcpAnalyzers { get; set; } = "mx-mesh";
+    /// <summary>Analyzer chain for TCP entries, as <see cref="HttpAnalyzers"/>. Alias: <c>SW_ENVOY_METRIC_ALS_TCP_ANALYSIS</c>.</summary>
+    public string TcpAnalyzers { get; set; } = string.Empty;
+
+    /// <summary>Kubernetes metadata cache: <c>auto</c> (on in a pod, or when a kubeconfig is set), <c>on</c>, <c>off</c>.</summary>
+    public string Kubernetes { get; set; } = "auto";
+
+    /// <summary>Kubeconfig file to reach the API server from outside a pod; empty uses the in-cluster service account.</summary>
+    public string KubeconfigPath { get; set; } = string.Empty;
+
+    /// <summary>How k8s-mesh names a pod's service (see README).</summary>
+    public string ServiceNameTemplate { get; set; } = AlsAnalyzer.Core.Kubernetes.ServiceNameTemplate.Default;
+
+    /// <summary>/readyz answers 503 until every watched resource completed its first list.</summary>
+    public bool ReadyRequiresKubernetesSync { get; set; } = true;
+
+    /// <summary>Seconds a failing watch may go without contact before the API reports the cache stale.</summary>
+    public int KubernetesStaleAfterSeconds { get; set; } = 60;
+
+    /// <summary>Server-side timeout of each watch request.</summary>
+    public int KubernetesWatchTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>First retry delay after a watch error; doubles up to <see cref="KubernetesBackoffMaxSeconds"/>.</summary>
+    public int KubernetesBackoffInitialMilliseconds { get; set; } = 500;
+
+    public int KubernetesBackoffMaxSeconds { get; set; } = 30;
 
     /// <summary>Metrics service: proxies tracked at most.</summary>
     public int MaxProxies { get; set; } = 10_000;

@@ -1,5 +1,7 @@
 using System.Net;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Kubernetes;
+using AlsAnalyzer.Server.Kubernetes;
 using Microsoft.Extensions.Options;
 
 namespace AlsAnalyzer.Server.Hosting;
@@ -35,42 +37,71 @@ internal sealed class AlsOptionsValidator : IValidateOptions<AlsOptions>
         Range(errors, nameof(o.MaxProxies), o.MaxProxies, 1, 10_000_000);
         Range(errors, nameof(o.MaxStatsPerProxy), o.MaxStatsPerProxy, 1, 1_000_000);
         Range(errors, nameof(o.ProxyExpiryMinutes), o.ProxyExpiryMinutes, 1, 7 * 24 * 60);
-        Analyzers(errors, nameof(o.HttpAnalyzers), o.HttpAnalyzers);
-        Analyzers(errors, nameof(o.TcpAnalyzers), o.TcpAnalyzers);
+        Range(errors, nameof(o.KubernetesStaleAfterSeconds), o.KubernetesStaleAfterSeconds, 1, 86_400);
+        Range(errors, nameof(o.KubernetesWatchTimeoutSeconds), o.KubernetesWatchTimeoutSeconds, 1, 3600);
+        Range(errors, nameof(o.KubernetesBackoffInitialMilliseconds), o.KubernetesBackoffInitialMilliseconds, 1, 600_000);
+        Range(errors, nameof(o.KubernetesBackoffMaxSeconds), o.KubernetesBackoffMaxSeconds, 1, 3600);
+        if (o.Kubernetes is not ("auto" or "on" or "off"))
+        {
+            errors.Add($"Als:Kubernetes is '{o.Kubernetes}'; it must be auto, on or off.");
+        }
+
+        if (o.KubeconfigPath.Length > 0 && !File.Exists(o.KubeconfigPath))
+        {
+            errors.Add($"Als:KubeconfigPath '{o.KubeconfigPath}' does not exist.");
+        }
+
+        if (!ServiceNameTemplate.TryParse(o.ServiceNameTemplate, out _, out var templateError))
+        {
+            errors.Add($"Als:ServiceNameTemplate is invalid: {templateError}");
+        }
+
+        var kubernetes = o.Kubernetes is "auto" or "on" or "off" && KubernetesCache.IsEnabled(o);
+        Analyzers(errors, nameof(o.HttpAnalyzers), o.HttpAnalyzers, kubernetes);
+        Analyzers(errors, nameof(o.TcpAnalyzers), o.TcpAnalyzers, kubernetes);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>The analyzer chain a setting names, in order. Unknown names are validation errors.</summary>
-    public static IReadOnlyList<IPeerAnalyzer> BuildChain(string setting)
+    /// <summary>The analyzer chain a setting names, in order; an empty setting picks the default for the Kubernetes mode.</summary>
+    public static IReadOnlyList<IPeerAnalyzer> BuildChain(string setting, KubernetesCache kubernetes)
     {
         var chain = new List<IPeerAnalyzer>();
-        foreach (var name in SplitNames(setting))
+        foreach (var name in EffectiveNames(setting, kubernetes.Enabled))
         {
-            if (name == MxMeshAnalyzer.AnalyzerName)
-            {
-                chain.Add(new MxMeshAnalyzer());
-            }
+            chain.Add(name == K8sMeshAnalyzer.AnalyzerName ? new K8sMeshAnalyzer(() => kubernetes.Current) : new MxMeshAnalyzer());
         }
 
         return chain;
     }
 
+    /// <summary><c>k8s-mesh,mx-mesh</c> when Kubernetes is reachable, else <c>mx-mesh</c>, unless the setting names a chain.</summary>
+    public static string[] EffectiveNames(string setting, bool kubernetes)
+    {
+        var names = SplitNames(setting ?? string.Empty);
+        if (names.Length > 0)
+        {
+            return names;
+        }
+
+        return kubernetes ? [K8sMeshAnalyzer.AnalyzerName, MxMeshAnalyzer.AnalyzerName] : [MxMeshAnalyzer.AnalyzerName];
+    }
+
     private static string[] SplitNames(string setting) =>
         setting.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static void Analyzers(List<string> errors, string key, string setting)
+    private static void Analyzers(List<string> errors, string key, string setting, bool kubernetes)
     {
-        var names = SplitNames(setting ?? string.Empty);
-        if (names.Length == 0)
-        {
-            errors.Add($"Als:{key} is empty; name at least one analyzer (available: {MxMeshAnalyzer.AnalyzerName}).");
-        }
-
+        var names = EffectiveNames(setting, kubernetes);
+        var available = $"{K8sMeshAnalyzer.AnalyzerName}, {MxMeshAnalyzer.AnalyzerName}";
         foreach (var name in names)
         {
-            if (name != MxMeshAnalyzer.AnalyzerName)
+            if (name is not (K8sMeshAnalyzer.AnalyzerName or MxMeshAnalyzer.AnalyzerName))
             {
-                errors.Add($"Als:{key} names unknown analyzer '{name}' (available: {MxMeshAnalyzer.AnalyzerName}).");
+                errors.Add($"Als:{key} names unknown analyzer '{name}' (available: {available}).");
+            }
+            else if (name == K8sMeshAnalyzer.AnalyzerName && !kubernetes)
+            {
+                errors.Add($"Als:{key} names {K8sMeshAnalyzer.AnalyzerName}, but the Kubernetes cache is off (set Als:Kubernetes=on with a reachable API server, or Als:KubeconfigPath).");
             }
         }
 

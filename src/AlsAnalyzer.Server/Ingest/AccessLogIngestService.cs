@@ -33,6 +33,7 @@ internal sealed class AccessLogIngestService(
     {
         metrics.StreamOpened(api);
         var tally = new IngestTally();
+        TcpConnectionTracker? connections = null;
         StreamIdentity? identity = null;
         var malformed = 0;
         try
@@ -64,7 +65,12 @@ internal sealed class AccessLogIngestService(
                     RejectUnidentified(parsed, tally, context.Peer, api);
                 }
 
-                Analyze(identity, parsed, tally);
+                if (parsed.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs)
+                {
+                    connections ??= new TcpConnectionTracker();
+                }
+
+                Analyze(identity, parsed, tally, connections);
                 metrics.Add(tally);
                 tally.Clear();
                 metrics.ObserveMessageDuration(Stopwatch.GetElapsedTime(start));
@@ -89,7 +95,7 @@ internal sealed class AccessLogIngestService(
         return Response;
     }
 
-    private void Analyze(StreamIdentity identity, StreamAccessLogsMessage message, IngestTally tally)
+    private void Analyze(StreamIdentity identity, StreamAccessLogsMessage message, IngestTally tally, TcpConnectionTracker? connections)
     {
         var clock = new EntryClock(time.GetUtcNow(), analyzer.Settings);
         var shard = aggregator.CurrentShard;
@@ -107,7 +113,7 @@ internal sealed class AccessLogIngestService(
                 case StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs:
                     foreach (var entry in message.TcpLogs.LogEntry)
                     {
-                        analyzer.AnalyzeTcp(identity, entry, clock, tally, shard);
+                        analyzer.AnalyzeTcp(identity, entry, clock, tally, shard, connections!);
                     }
 
                     break;

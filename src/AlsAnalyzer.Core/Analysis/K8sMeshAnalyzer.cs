@@ -1,0 +1,30 @@
+using AlsAnalyzer.Core.Kubernetes;
+using AlsAnalyzer.Core.Peers;
+using Envoy.Data.Accesslog.V3;
+
+namespace AlsAnalyzer.Core.Analysis;
+
+/// <summary>
+/// <c>k8s-mesh</c>: the peer from its IP, through the Kubernetes index. The caller is the
+/// downstream direct remote address (the physical peer), else the downstream remote address;
+/// the callee is the upstream remote address. An IP the watch has not delivered yet is
+/// unknown now and resolves once the index has it.
+/// </summary>
+internal sealed class K8sMeshAnalyzer(Func<KubernetesIndex> index) : IPeerAnalyzer
+{
+    public const string AnalyzerName = "k8s-mesh";
+
+    public string Name => AnalyzerName;
+
+    public PeerInfo? Identify(AccessLogCommon common, PeerPosition position, IngestTally tally)
+    {
+        var ip = position == PeerPosition.Downstream
+            ? CanonicalIp(AddressText.Ip(common.DownstreamDirectRemoteAddress), AddressText.Ip(common.DownstreamRemoteAddress))
+            : AddressText.Ip(common.UpstreamRemoteAddress);
+        return index().Lookup(ip);
+    }
+
+    public PeerInfo? IdentifyAddress(string ip) => index().Lookup(ip);
+
+    private static string CanonicalIp(string direct, string remote) => direct.Length > 0 ? direct : remote;
+}

@@ -1,0 +1,94 @@
+using Envoy.Data.Accesslog.V3;
+
+namespace AlsAnalyzer.Core.Analysis;
+
+/// <summary>
+/// Byte counts already reported for each open TCP connection of one stream, so that periodic
+/// entries (which carry cumulative counts) add only what is new. A proxy logs a connection
+/// on one worker, hence one stream, so the state is per stream and needs no lock. Bounded:
+/// past <see cref="Capacity"/> open connections the oldest is forgotten (and counted); its
+/// later entries then count as a connection first seen.
+/// </summary>
+internal sealed class TcpConnectionTracker(int capacity = 10_000)
+{
+    private readonly Dictionary<string, (ulong Sent, ulong Received)> _open = new(StringComparer.Ordinal);
+    private Queue<string> _order = new();
+
+    public int Capacity { get; } = capacity;
+
+    public int Open => _open.Count;
+
+    /// <summary>Connections forgotten because the state was full.</summary>
+    public long Evicted { get; private set; }
+
+    /// <summary>
+    /// Folds one entry's cumulative counts in. Returns the new bytes, whether the connection was
+    /// first seen now (opened), and whether this entry ends it.
+    /// </summary>
+    public (ulong Sent, ulong Received, bool Opened, bool Closed) Observe(AccessLogCommon common, ConnectionProperties? counts)
+    {
+        var sent = counts?.ReceivedBytes ?? 0;
+        var received = counts?.SentBytes ?? 0;
+        var closed = EntryAnalyzer.IsFinalTcpEntry(common);
+        var key = Key(common);
+        if (key is null)
+        {
+            // Nothing identifies the connection: only its final entry counts, with its totals.
+            return closed ? (sent, received, true, true) : (0, 0, false, false);
+        }
+
+        var opened = !_open.TryGetValue(key, out var last);
+        var deltaSent = sent >= last.Sent ? sent - last.Sent : sent;
+        var deltaReceived = received >= last.Received ? received - last.Received : received;
+        if (closed)
+        {
+            _open.Remove(key);
+        }
+        else
+        {
+            if (opened)
+            {
+                Evict();
+                _order.Enqueue(key);
+            }
+
+            _open[key] = (sent, received);
+        }
+
+        return (deltaSent, deltaReceived, opened, closed);
+    }
+
+    private void Evict()
+    {
+        while (_open.Count >= Capacity && _order.TryDequeue(out var oldest))
+        {
+            if (_open.Remove(oldest))
+            {
+                Evicted++;
+            }
+        }
+
+        // Keys of closed connections linger in the queue; compact it when they dominate.
+        if (_order.Count > 2 * Capacity)
+        {
+            _order = new Queue<string>(_order.Where(_open.ContainsKey));
+        }
+    }
+
+    /// <summary>The stream id Envoy assigns per connection, else the downstream peer and start time.</summary>
+    private static string? Key(AccessLogCommon common)
+    {
+        if (common.StreamId.Length > 0)
+        {
+            return common.StreamId;
+        }
+
+        var remote = common.DownstreamRemoteAddress?.SocketAddress;
+        if (remote is null || common.StartTime is null)
+        {
+            return null;
+        }
+
+        return string.Concat(remote.Address, ":", remote.PortValue.ToString(System.Globalization.CultureInfo.InvariantCulture), "@", common.StartTime.Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), ".", common.StartTime.Nanos.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,44 @@
+using System.Collections.Frozen;
+using AlsAnalyzer.Core.Peers;
+
+namespace AlsAnalyzer.Core.Kubernetes;
+
+/// <summary>
+/// An immutable IP -> peer map built from the watched objects, swapped by reference when the
+/// watch delivers changes. The ingest path only reads it: no lock, no I/O, no allocation.
+/// Node addresses map to <see cref="NodeAddress"/>: a host-network pod shares its node's IP,
+/// so such an IP names no single workload.
+/// </summary>
+internal sealed class KubernetesIndex
+{
+    /// <summary>Stands for a node's address in the index.</summary>
+    public static readonly PeerInfo NodeAddress = new() { Service = string.Empty, Namespace = string.Empty };
+
+    public static readonly KubernetesIndex Empty = new(FrozenDictionary<string, PeerInfo>.Empty, default, 0);
+
+    private readonly FrozenDictionary<string, PeerInfo> _byIp;
+
+    public KubernetesIndex(FrozenDictionary<string, PeerInfo> byIp, KubernetesCounts counts, long generation)
+    {
+        _byIp = byIp;
+        Counts = counts;
+        Generation = generation;
+    }
+
+    public KubernetesCounts Counts { get; }
+
+    /// <summary>Increases with every rebuild.</summary>
+    public long Generation { get; }
+
+    public int Addresses => _byIp.Count;
+
+    /// <summary>The peer at <paramref name="ip"/>; null for unknown IPs and node addresses.</summary>
+    public PeerInfo? Lookup(string ip) =>
+        ip.Length > 0 && _byIp.TryGetValue(ip, out var peer) && !ReferenceEquals(peer, NodeAddress) ? peer : null;
+
+    /// <summary>True when the IP is a node's address (and so names no workload).</summary>
+    public bool IsNodeAddress(string ip) => _byIp.TryGetValue(ip, out var peer) && ReferenceEquals(peer, NodeAddress);
+}
+
+/// <summary>Objects the index was built from.</summary>
+internal readonly record struct KubernetesCounts(int Pods, int Services, int EndpointSlices, int Nodes);

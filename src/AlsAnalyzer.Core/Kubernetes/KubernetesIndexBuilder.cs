@@ -1,0 +1,175 @@
+using System.Collections.Frozen;
+using AlsAnalyzer.Core.Identity;
+using AlsAnalyzer.Core.Peers;
+
+namespace AlsAnalyzer.Core.Kubernetes;
+
+/// <summary>
+/// Builds a <see cref="KubernetesIndex"/> from the current objects. Rules:
+/// <list type="bullet">
+/// <item>Pods in phase Succeeded or Failed are ignored; their IP may already belong to another pod.</item>
+/// <item>Several live pods with one IP: a Running pod wins over others, then the newest.</item>
+/// <item>Host-network pods are not indexed by IP: the IP is their node's, and node IPs map to "unknown".</item>
+/// <item>A pod's services are those whose EndpointSlices list it (ready or not: a request can reach a
+/// pod that is not ready yet), plus those whose selector matches its labels.</item>
+/// <item>A pod selected by several services takes, deterministically, the one named like the pod's
+/// canonical-name or app label, else the first by name (ordinal).</item>
+/// <item>A service's cluster IPs map to the service, named by its own name.</item>
+/// </list>
+/// </summary>
+internal static class KubernetesIndexBuilder
+{
+    public static KubernetesIndex Build(
+        IReadOnlyCollection<PodRecord> pods,
+        IReadOnlyCollection<ServiceRecord> services,
+        IReadOnlyCollection<EndpointSliceRecord> slices,
+        IReadOnlyCollection<NodeRecord> nodes,
+        ServiceNameTemplate template,
+        long generation)
+    {
+        var servicesByKey = new Dictionary<(string Ns, string Name), ServiceRecord>();
+        var servicesByNamespace = new Dictionary<string, List<ServiceRecord>>(StringComparer.Ordinal);
+        foreach (var s in services)
+        {
+            servicesByKey[(s.Namespace, s.Name)] = s;
+            if (!servicesByNamespace.TryGetValue(s.Namespace, out var list))
+            {
+                servicesByNamespace[s.Namespace] = list = [];
+            }
+
+            list.Add(s);
+        }
+
+        // Pod -> services, from EndpointSlices (ready or not).
+        var slicedServices = new Dictionary<(string Ns, string Pod), SortedSet<string>>();
+        foreach (var slice in slices)
+        {
+            foreach (var endpoint in slice.Endpoints)
+            {
+                if (endpoint.PodName is null)
+                {
+                    continue;
+                }
+
+                var key = (endpoint.PodNamespace ?? slice.Namespace, endpoint.PodName);
+                if (!slicedServices.TryGetValue(key, out var set))
+                {
+                    slicedServices[key] = set = new SortedSet<string>(StringComparer.Ordinal);
+                }
+
+                set.Add(slice.ServiceName);
+            }
+        }
+
+        var byIp = new Dictionary<string, (PodRecord Pod, PeerInfo Peer)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pod in pods)
+        {
+            if (pod.IsTerminated || pod.HostNetwork || pod.Ips.Count == 0)
+            {
+                continue;
+            }
+
+            var service = ChooseService(pod, servicesByKey, servicesByNamespace, slicedServices);
+            var peer = Peer(pod, service, template);
+            foreach (var ip in pod.Ips)
+            {
+                if (!byIp.TryGetValue(ip, out var existing) || Prefer(pod, existing.Pod))
+                {
+                    byIp[ip] = (pod, peer);
+                }
+            }
+        }
+
+        var result = new Dictionary<string, PeerInfo>(byIp.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var (ip, entry) in byIp)
+        {
+            result[ip] = entry.Peer;
+        }
+
+        foreach (var s in services)
+        {
+            foreach (var ip in s.ClusterIps)
+            {
+                result.TryAdd(ip, new PeerInfo { Namespace = s.Namespace, Service = s.Name });
+            }
+        }
+
+        // Node addresses last: they override anything, since a host-network pod's IP is the node's.
+        foreach (var node in nodes)
+        {
+            foreach (var ip in node.Addresses)
+            {
+                result[ip] = KubernetesIndex.NodeAddress;
+            }
+        }
+
+        return new KubernetesIndex(
+            result.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            new KubernetesCounts(pods.Count, services.Count, slices.Count, nodes.Count),
+            generation);
+    }
+
+    private static bool Prefer(PodRecord candidate, PodRecord existing)
+    {
+        var candidateRunning = candidate.Phase == "Running";
+        var existingRunning = existing.Phase == "Running";
+        if (candidateRunning != existingRunning)
+        {
+            return candidateRunning;
+        }
+
+        return candidate.Created > existing.Created
+            || (candidate.Created == existing.Created && string.CompareOrdinal(candidate.Name, existing.Name) < 0);
+    }
+
+    private static ServiceRecord? ChooseService(
+        PodRecord pod,
+        Dictionary<(string Ns, string Name), ServiceRecord> servicesByKey,
+        Dictionary<string, List<ServiceRecord>> servicesByNamespace,
+        Dictionary<(string Ns, string Pod), SortedSet<string>> slicedServices)
+    {
+        var candidates = new SortedSet<string>(StringComparer.Ordinal);
+        if (slicedServices.TryGetValue((pod.Namespace, pod.Name), out var sliced))
+        {
+            candidates.UnionWith(sliced);
+        }
+
+        if (servicesByNamespace.TryGetValue(pod.Namespace, out var inNamespace))
+        {
+            foreach (var s in inNamespace)
+            {
+                if (s.Selector.Count > 0 && s.Selector.All(kv => pod.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value))
+                {
+                    candidates.Add(s.Name);
+                }
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        pod.Labels.TryGetValue(CanonicalName.CanonicalNameLabel, out var canonical);
+        pod.Labels.TryGetValue("app", out var app);
+        var chosen = candidates.FirstOrDefault(n => n == canonical) ?? candidates.FirstOrDefault(n => n == app) ?? candidates.Min!;
+        return servicesByKey.GetValueOrDefault((pod.Namespace, chosen));
+    }
+
+    private static PeerInfo Peer(PodRecord pod, ServiceRecord? service, ServiceNameTemplate template)
+    {
+        pod.Labels.TryGetValue(CanonicalName.CanonicalRevisionLabel, out var revision);
+        pod.Labels.TryGetValue("version", out var version);
+        var gateway = pod.Labels.Any(kv => PeerInfo.IsGatewayLabel(kv.Key, kv.Value));
+        var name = template.Evaluate(pod, service);
+        return new PeerInfo
+        {
+            Namespace = pod.Namespace,
+            Service = name.Length > 0 ? name : CanonicalName.FirstOf(pod.Workload, pod.Name),
+            Workload = CanonicalName.FirstOf(pod.Workload, pod.Name),
+            Instance = pod.Name,
+            Version = CanonicalName.FirstOf(revision ?? string.Empty, version ?? string.Empty),
+            IsGateway = gateway,
+        };
+    }
+}

@@ -1,0 +1,258 @@
+using AlsAnalyzer.Core.Kubernetes;
+using AlsAnalyzer.Server.Hosting;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+
+namespace AlsAnalyzer.Server.Kubernetes;
+
+/// <summary>
+/// The Kubernetes metadata cache: watches pods, services, EndpointSlices and nodes, and
+/// rebuilds the immutable IP index after changes (debounced), swapping it by reference.
+/// Ingest reads <see cref="Current"/> and never waits for the API server: an IP the watch has
+/// not delivered yet is unknown now and resolves with a later index.
+/// </summary>
+internal sealed class KubernetesCache : BackgroundService
+{
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(50);
+
+    private readonly AlsOptions _options;
+    private readonly KubeMetrics _metrics;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<KubernetesCache> _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly ServiceNameTemplate _template;
+    private KubernetesIndex _index = KubernetesIndex.Empty;
+    private int _dirty;
+    private bool _loggedSync;
+    private ResourceWatcher<V1Pod, V1PodList, PodRecord>? _pods;
+    private ResourceWatcher<V1Service, V1ServiceList, ServiceRecord>? _services;
+    private ResourceWatcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>? _slices;
+    private ResourceWatcher<V1Node, V1NodeList, NodeRecord>? _nodes;
+
+    public KubernetesCache(IOptions<AlsOptions> options, KubeMetrics metrics, ILoggerFactory loggers, TimeProvider time)
+    {
+        _options = options.Value;
+        _metrics = metrics;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<KubernetesCache>();
+        _time = time;
+        Enabled = IsEnabled(_options);
+        _template = ServiceNameTemplate.TryParse(_options.ServiceNameTemplate, out var t, out _) ? t! : throw new OptionsValidationException(nameof(AlsOptions), typeof(AlsOptions), ["Als:ServiceNameTemplate is invalid."]);
+    }
+
+    /// <summary>The resources the cache lists and watches, at cluster scope (deploy/ grants exactly these).</summary>
+    public static IReadOnlyList<(string Group, string Resource)> WatchedResources { get; } =
+    [
+        (string.Empty, "pods"),
+        (string.Empty, "services"),
+        ("discovery.k8s.io", "endpointslices"),
+        (string.Empty, "nodes"),
+    ];
+
+    public bool Enabled { get; }
+
+    public KubernetesIndex Current => Volatile.Read(ref _index);
+
+    public bool Synced => Enabled && Watchers().All(w => w.Synced);
+
+    /// <summary>True while a watch fails without contact for longer than the stale limit, or before the first sync.</summary>
+    public bool Stale
+    {
+        get
+        {
+            if (!Enabled)
+            {
+                return false;
+            }
+
+            var now = _time.GetUtcNow();
+            var limit = TimeSpan.FromSeconds(_options.KubernetesStaleAfterSeconds);
+            return !Synced || Watchers().Any(w => !w.Healthy && (w.LastContact is not { } c || now - c > limit));
+        }
+    }
+
+    public static bool IsEnabled(AlsOptions o) => o.Kubernetes switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => o.KubeconfigPath.Length > 0 || KubernetesClientConfiguration.IsInCluster(),
+    };
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        k8s.Kubernetes client;
+        try
+        {
+            var config = _options.KubeconfigPath.Length > 0
+                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(_options.KubeconfigPath)
+                : KubernetesClientConfiguration.InClusterConfig();
+            KubeLog.Connecting(_logger, config.Host, _options.KubeconfigPath.Length > 0 ? _options.KubeconfigPath : "in-cluster service account");
+            client = new k8s.Kubernetes(config);
+        }
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            KubeLog.StartFailed(_logger, ex.Message);
+            return;
+        }
+
+        using (client)
+        {
+            var settings = new WatchSettings
+            {
+                WatchTimeoutSeconds = _options.KubernetesWatchTimeoutSeconds,
+                BackoffInitial = TimeSpan.FromMilliseconds(_options.KubernetesBackoffInitialMilliseconds),
+                BackoffMax = TimeSpan.FromSeconds(_options.KubernetesBackoffMaxSeconds),
+            };
+            var logger = _loggers.CreateLogger<ResourceWatcher<V1Pod, V1PodList, PodRecord>>();
+            _pods = new(
+                "pods",
+                "Pod",
+                (c, l, ct) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
+                (rv, t, e, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
+                KubeMapper.Pod,
+                Changed,
+                _metrics,
+                logger,
+                _time,
+                settings);
+            _services = new(
+                "services",
+                "Service",
+                (c, l, ct) => client.CoreV1.ListServiceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
+                (rv, t, e, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
+                KubeMapper.Service,
+                Changed,
+                _metrics,
+                logger,
+                _time,
+                settings);
+            _slices = new(
+                "endpointslices",
+                "EndpointSlice",
+                (c, l, ct) => client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
+                (rv, t, e, ct) => client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
+                KubeMapper.EndpointSlice,
+                Changed,
+                _metrics,
+                logger,
+                _time,
+                settings);
+            _nodes = new(
+                "nodes",
+                "Node",
+                (c, l, ct) => client.CoreV1.ListNodeWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
+                (rv, t, e, ct) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
+                KubeMapper.Node,
+                Changed,
+                _metrics,
+                logger,
+                _time,
+                settings);
+
+            await Task.WhenAll(
+                _pods.RunAsync(stoppingToken),
+                _services.RunAsync(stoppingToken),
+                _slices.RunAsync(stoppingToken),
+                _nodes.RunAsync(stoppingToken),
+                RebuildLoopAsync(stoppingToken)).ConfigureAwait(false);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _signal.Dispose();
+        base.Dispose();
+    }
+
+    private IEnumerable<IWatcherState> Watchers()
+    {
+        if (_pods is null || _services is null || _slices is null || _nodes is null)
+        {
+            yield return NotStarted.Instance;
+            yield break;
+        }
+
+        yield return new State(_pods.Synced, _pods.Healthy, _pods.LastContact);
+        yield return new State(_services.Synced, _services.Healthy, _services.LastContact);
+        yield return new State(_slices.Synced, _slices.Healthy, _slices.LastContact);
+        yield return new State(_nodes.Synced, _nodes.Healthy, _nodes.LastContact);
+    }
+
+    private void Changed()
+    {
+        if (Interlocked.Exchange(ref _dirty, 1) == 0)
+        {
+            _signal.Release();
+        }
+    }
+
+    private async Task RebuildLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+                // Let a burst of events (a relist, a rollout) settle into one rebuild.
+                await Task.Delay(Debounce, _time, cancellationToken).ConfigureAwait(false);
+                Interlocked.Exchange(ref _dirty, 0);
+                Rebuild();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    private void Rebuild()
+    {
+        var pods = _pods!.Snapshot();
+        var services = _services!.Snapshot();
+        var slices = _slices!.Snapshot();
+        var nodes = _nodes!.Snapshot();
+        var index = KubernetesIndexBuilder.Build(pods, services, slices, nodes, _template, Current.Generation + 1);
+        Volatile.Write(ref _index, index);
+        _metrics.Objects("pods", pods.Count);
+        _metrics.Objects("services", services.Count);
+        _metrics.Objects("endpointslices", slices.Count);
+        _metrics.Objects("nodes", nodes.Count);
+        var synced = Synced;
+        _metrics.Index(index.Addresses, synced);
+        if (synced && !_loggedSync)
+        {
+            _loggedSync = true;
+            KubeLog.Synced(_logger, pods.Count, services.Count, slices.Count, nodes.Count, index.Addresses);
+        }
+    }
+
+    private interface IWatcherState
+    {
+        bool Synced { get; }
+
+        bool Healthy { get; }
+
+        DateTimeOffset? LastContact { get; }
+    }
+
+    private sealed record State(bool Synced, bool Healthy, DateTimeOffset? LastContact) : IWatcherState;
+
+    private sealed class NotStarted : IWatcherState
+    {
+        public static readonly NotStarted Instance = new();
+
+        public bool Synced => false;
+
+        public bool Healthy => false;
+
+        public DateTimeOffset? LastContact => null;
+    }
+}

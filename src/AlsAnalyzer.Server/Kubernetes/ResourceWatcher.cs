@@ -1,0 +1,314 @@
+using System.Net;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace AlsAnalyzer.Server.Kubernetes;
+
+/// <summary>
+/// Keeps a local copy of one resource with list + watch, the way the API server expects:
+/// a paged list gives the state and a resourceVersion; a watch from that version (with
+/// bookmarks) streams changes; a watch that times out resumes from the last version seen;
+/// <c>410 Gone</c> (history compacted) forces a relist; errors back off exponentially. Objects
+/// that do not map, events that do not parse and unknown kinds are counted and skipped: the
+/// copy keeps its last good state.
+/// </summary>
+internal sealed class ResourceWatcher<TObject, TList, TRecord>
+    where TObject : IKubernetesObject<V1ObjectMeta>
+    where TList : IKubernetesObject<V1ListMeta>, IItems<TObject>
+    where TRecord : class
+{
+    private readonly Dictionary<string, TRecord> _items = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly string _resource;
+    private readonly string _kind;
+    private readonly ListCall<TList> _list;
+    private readonly WatchCall<TObject> _watch;
+    private readonly Func<TObject, TRecord?> _map;
+    private readonly Action _changed;
+    private readonly KubeMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly WatchSettings _settings;
+
+    public ResourceWatcher(
+        string resource,
+        string kind,
+        ListCall<TList> list,
+        WatchCall<TObject> watch,
+        Func<TObject, TRecord?> map,
+        Action changed,
+        KubeMetrics metrics,
+        ILogger logger,
+        TimeProvider time,
+        WatchSettings settings)
+    {
+        _resource = resource;
+        _kind = kind;
+        _list = list;
+        _watch = watch;
+        _map = map;
+        _changed = changed;
+        _metrics = metrics;
+        _logger = logger;
+        _time = time;
+        _settings = settings;
+    }
+
+    public string Resource => _resource;
+
+    /// <summary>True once a full list completed.</summary>
+    public bool Synced { get; private set; }
+
+    /// <summary>When the watcher last heard from the API server successfully (list, event, bookmark, clean end).</summary>
+    public DateTimeOffset? LastContact { get; private set; }
+
+    /// <summary>False while the watcher is failing and backing off.</summary>
+    public bool Healthy { get; private set; }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    public List<TRecord> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _items.Values];
+        }
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        string? resourceVersion = null;
+        var backoff = _settings.BackoffInitial;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (resourceVersion is null)
+                {
+                    resourceVersion = await RelistAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var gone = false;
+                var events = _watch(resourceVersion, _settings.WatchTimeoutSeconds, ex => gone |= OnWatchError(ex), cancellationToken);
+                await foreach (var (type, item) in events.ConfigureAwait(false))
+                {
+                    Contact();
+                    resourceVersion = Apply(type, item) ?? resourceVersion;
+                    backoff = _settings.BackoffInitial;
+                    if (gone)
+                    {
+                        break;
+                    }
+                }
+
+                if (gone)
+                {
+                    _metrics.Relist(_resource, "gone");
+                    KubeLog.ResourceVersionExpired(_logger, _resource, resourceVersion ?? string.Empty);
+                    resourceVersion = null;
+                    continue;
+                }
+
+                // The watch reached its timeout (or the server closed it): resume from where it was.
+                Contact();
+                _metrics.WatchRestart(_resource, "closed");
+            }
+            catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Gone)
+            {
+                _metrics.Relist(_resource, "gone");
+                KubeLog.ResourceVersionExpired(_logger, _resource, resourceVersion ?? string.Empty);
+                resourceVersion = null;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Healthy = false;
+                var reason = Describe(ex);
+                _metrics.WatchRestart(_resource, reason.Label);
+                KubeLog.WatchFailed(_logger, _resource, reason.Message, backoff.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(Jitter(backoff), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _settings.BackoffMax.Ticks));
+            }
+        }
+    }
+
+    private async Task<string> RelistAsync(CancellationToken cancellationToken)
+    {
+        var fresh = new Dictionary<string, TRecord>(StringComparer.Ordinal);
+        string? continueToken = null;
+        string resourceVersion;
+        do
+        {
+            using var response = await _list(continueToken, _settings.ListPageSize, cancellationToken).ConfigureAwait(false);
+            var list = response.Body;
+            foreach (var item in list.Items ?? [])
+            {
+                if (Map(item) is { } record)
+                {
+                    fresh[Key(item)] = record;
+                }
+            }
+
+            continueToken = list.Metadata?.ContinueProperty;
+            resourceVersion = list.Metadata?.ResourceVersion ?? string.Empty;
+        }
+        while (!string.IsNullOrEmpty(continueToken));
+
+        lock (_lock)
+        {
+            _items.Clear();
+            foreach (var (k, v) in fresh)
+            {
+                _items[k] = v;
+            }
+        }
+
+        _metrics.Listed(_resource, fresh.Count, _time.GetUtcNow());
+        Synced = true;
+        Contact();
+        _changed();
+        return resourceVersion;
+    }
+
+    /// <summary>Applies one event; returns the resourceVersion it carries.</summary>
+    private string? Apply(WatchEventType type, TObject item)
+    {
+        if (item?.Metadata is null)
+        {
+            _metrics.Malformed(_resource, "no_metadata");
+            return null;
+        }
+
+        if (item.Kind is { Length: > 0 } kind && kind != _kind)
+        {
+            _metrics.Malformed(_resource, "unknown_kind");
+            return item.Metadata.ResourceVersion;
+        }
+
+        switch (type)
+        {
+            case WatchEventType.Added:
+            case WatchEventType.Modified:
+                if (Map(item) is { } record)
+                {
+                    lock (_lock)
+                    {
+                        _items[Key(item)] = record;
+                    }
+
+                    _changed();
+                }
+
+                break;
+            case WatchEventType.Deleted:
+                bool removed;
+                lock (_lock)
+                {
+                    removed = _items.Remove(Key(item));
+                }
+
+                if (removed)
+                {
+                    _changed();
+                }
+
+                break;
+            default:
+                // Bookmark: only the resourceVersion moves on.
+                break;
+        }
+
+        return item.Metadata.ResourceVersion;
+    }
+
+    private TRecord? Map(TObject item)
+    {
+        TRecord? record = null;
+        try
+        {
+            record = _map(item);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NullReferenceException or FormatException)
+        {
+            record = null;
+        }
+
+        if (record is null)
+        {
+            _metrics.Malformed(_resource, "unmappable_object");
+        }
+
+        return record;
+    }
+
+    /// <summary>Errors the client reports from inside the stream: a Status event (410 means relist), or a line that did not parse.</summary>
+    private bool OnWatchError(Exception ex)
+    {
+        if (ex is KubernetesException { Status.Code: 410 })
+        {
+            return true;
+        }
+
+        _metrics.Malformed(_resource, ex is JsonException ? "unparsable_event" : "error_event");
+        KubeLog.WatchEventRejected(_logger, _resource, ex.Message);
+        return false;
+    }
+
+    private void Contact()
+    {
+        Healthy = true;
+        LastContact = _time.GetUtcNow();
+    }
+
+    private (string Label, string Message) Describe(Exception ex) => ex switch
+    {
+        HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } h =>
+            ("forbidden", $"forbidden: grant the service account 'list' and 'watch' on {_resource} at cluster scope ({StatusMessage(h)})"),
+        HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } h =>
+            ("unauthorized", $"unauthorized: the credentials were refused ({StatusMessage(h)})"),
+        HttpOperationException h => ("http_" + (int)(h.Response?.StatusCode ?? 0), $"HTTP {(int)(h.Response?.StatusCode ?? 0)}: {StatusMessage(h)}"),
+        HttpRequestException r => ("unreachable", "API server unreachable: " + r.Message),
+        JsonException j => ("unparsable_response", "response did not parse: " + j.Message),
+        _ => ("error", ex.GetType().Name + ": " + ex.Message),
+    };
+
+    private static string StatusMessage(HttpOperationException h)
+    {
+        var content = h.Response?.Content ?? string.Empty;
+        try
+        {
+            var status = KubernetesJson.Deserialize<V1Status>(content);
+            return status?.Message ?? content;
+        }
+        catch (JsonException)
+        {
+            return content.Length > 200 ? content[..200] : content;
+        }
+    }
+
+    private static string Key(TObject item) => item.Metadata.NamespaceProperty + "/" + item.Metadata.Name;
+
+    private static TimeSpan Jitter(TimeSpan t) => t * (0.8 + (Random.Shared.NextDouble() * 0.4));
+}
