@@ -78,12 +78,12 @@ internal sealed class MinuteBucket(AggregationLimits limits)
     {
         foreach (var (key, stats) in other.Edges)
         {
-            EdgeFor(key, stats.Client?.Calls + stats.Server?.Calls ?? 0).Merge(stats);
+            EdgeFor(key, Weight(stats)).Merge(stats);
         }
 
         foreach (var (key, stats) in other.Endpoints)
         {
-            EndpointFor(key, stats.Client?.Calls + stats.Server?.Calls ?? 0).Merge(stats);
+            EndpointFor(key, Weight(stats)).Merge(stats);
         }
 
         foreach (var (key, stats) in other.Instances)
@@ -95,6 +95,9 @@ internal sealed class MinuteBucket(AggregationLimits limits)
         _overflow.Add(other.TakeOverflow());
     }
 
+    /// <summary>Calls an aggregate stands for, counted when it folds into an overflow series.</summary>
+    private static long Weight(EdgeStats stats) => (stats.Client?.Calls ?? 0) + (stats.Server?.Calls ?? 0);
+
     private EdgeStats EdgeFor(EdgeKey key, long weight)
     {
         if (Edges.TryGetValue(key, out var stats))
@@ -102,7 +105,9 @@ internal sealed class MinuteBucket(AggregationLimits limits)
             return stats;
         }
 
-        if (Edges.Count >= limits.MaxEdgesPerMinute)
+        // The overflow edge itself is never capped: what it holds was counted when it folded.
+        var isOverflow = key.Source == NodeRef.Overflow && key.Target == NodeRef.Overflow;
+        if (!isOverflow && Edges.Count >= limits.MaxEdgesPerMinute)
         {
             _overflow.Edges += weight;
             key = new EdgeKey(NodeRef.Overflow, NodeRef.Overflow, key.Protocol);
