@@ -7,9 +7,10 @@ using System.Reflection;
 namespace AlsAnalyzer.Interop.Tests;
 
 /// <summary>
-/// The Node.js ALS client in tests/interop: @grpc/grpc-js with the official Envoy protos of
-/// @grpc/grpc-js-xds. Installs its packages once per test run (<c>npm ci</c>, from the committed
-/// package-lock.json) when node_modules is missing or older than the lock file.
+/// The Node.js clients in tests/interop (access log service, metrics service): @grpc/grpc-js with
+/// the official Envoy protos of @grpc/grpc-js-xds. Installs their packages once per test run
+/// (<c>npm ci</c>, from the committed package-lock.json) when node_modules is missing or older
+/// than the lock file.
 /// </summary>
 public sealed class NodeClient : IAsyncLifetime
 {
@@ -17,24 +18,23 @@ public sealed class NodeClient : IAsyncLifetime
 
     private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(5);
 
-    public NodeClient()
-    {
-        var root = typeof(NodeClient).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(attribute => attribute.Key == "RepositoryRoot").Value
-            ?? throw new InvalidOperationException("Assembly metadata RepositoryRoot is empty: see the test project's csproj.");
-        InteropDirectory = Path.Combine(root, "tests", "interop");
-    }
+    /// <summary>The repository's root folder (from the test project's assembly metadata).</summary>
+    public static string RepositoryRoot { get; } = typeof(NodeClient).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(attribute => attribute.Key == "RepositoryRoot").Value
+        ?? throw new InvalidOperationException("Assembly metadata RepositoryRoot is empty: see the test project's csproj.");
 
-    /// <summary>tests/interop: package.json, package-lock.json and the client script.</summary>
-    public string InteropDirectory { get; }
+    /// <summary>tests/interop: package.json, package-lock.json and the client scripts.</summary>
+    public string InteropDirectory { get; } = Path.Combine(RepositoryRoot, "tests", "interop");
 
     public async ValueTask InitializeAsync()
     {
         var nodeModules = Path.Combine(InteropDirectory, "node_modules");
         var hiddenLock = Path.Combine(nodeModules, ".package-lock.json");
         var officialProto = Path.Combine(nodeModules, "@grpc", "grpc-js-xds", "deps", "envoy-api", "envoy", "service", "accesslog", "v3", "als.proto");
+        var officialMetricsProto = Path.Combine(nodeModules, "@grpc", "grpc-js-xds", "deps", "envoy-api", "envoy", "service", "metrics", "v3", "metrics_service.proto");
         var installed = File.Exists(hiddenLock)
             && File.Exists(officialProto)
+            && File.Exists(officialMetricsProto)
             && File.GetLastWriteTimeUtc(hiddenLock) >= File.GetLastWriteTimeUtc(Path.Combine(InteropDirectory, "package-lock.json"));
         if (installed)
         {
@@ -52,7 +52,7 @@ public sealed class NodeClient : IAsyncLifetime
             throw new InvalidOperationException($"The interop test needs Node.js and npm on PATH to install {InteropDirectory}: {e.Message}", e);
         }
 
-        if (result.ExitCode != 0 || !File.Exists(officialProto))
+        if (result.ExitCode != 0 || !File.Exists(officialProto) || !File.Exists(officialMetricsProto))
         {
             throw new InvalidOperationException($"'npm ci' in {InteropDirectory} failed (needs the npm registry).{Environment.NewLine}{result}");
         }
@@ -60,9 +60,13 @@ public sealed class NodeClient : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>Runs the client against <paramref name="grpcAddress"/> and returns its exit code and output.</summary>
+    /// <summary>Runs the access log client against <paramref name="grpcAddress"/> and returns its exit code and output.</summary>
     public Task<ProcessResult> RunAsync(Uri grpcAddress, TimeSpan timeout, CancellationToken cancellationToken) =>
-        ProcessResult.RunAsync("node", [Script, grpcAddress.ToString()], InteropDirectory, timeout, cancellationToken);
+        RunAsync(Script, [grpcAddress.ToString()], timeout, cancellationToken);
+
+    /// <summary>Runs <paramref name="script"/> (a file in tests/interop) with <paramref name="arguments"/> and returns its exit code and output.</summary>
+    public Task<ProcessResult> RunAsync(string script, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ProcessResult.RunAsync("node", [script, .. arguments], InteropDirectory, timeout, cancellationToken);
 }
 
 /// <summary>A finished child process: exit code and everything it printed.</summary>

@@ -146,6 +146,24 @@ public sealed class MetricsServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IdleHistogramInterval_WithNaNQuantiles_IsAcceptedAndKeepsTheLastQuantiles()
+    {
+        using var client = new MetricsClient(_server.GrpcAddress);
+        var now = DateTimeOffset.UtcNow;
+        var busy = new EnvoyStats(now.AddSeconds(-5)).Distribution("cluster.x.upstream_rq_time", 4, 20, (0.5, 3), (0.99, 9));
+        var idle = new EnvoyStats(now).Distribution("cluster.x.upstream_rq_time", 0, 0, (0.5, double.NaN), (0.99, double.NaN));
+
+        await client.SendAsync([busy.Message(Nodes.Sidecar(Mesh.Details)), idle.Message()], cancellationToken: Ct);
+        var m = await _server.ScrapeAsync();
+        var stat = (await _server.GetJsonAsync("/api/v1/proxies?stat=cluster.x.upstream_rq_time")).GetProperty("proxies")[0]
+            .GetProperty("stats").GetProperty("cluster.x.upstream_rq_time#summary");
+
+        Assert.Equal(0, m.Sum("als_metric_samples_rejected_total"));
+        Assert.Equal(4, stat.GetProperty("increase").GetDouble());
+        Assert.Equal(9, stat.GetProperty("quantiles").GetProperty("0.99").GetDouble());
+    }
+
+    [Fact]
     public async Task FirstMessageWithoutIdentifier_EndsTheStreamWithInvalidArgument()
     {
         using var client = new MetricsClient(_server.GrpcAddress);

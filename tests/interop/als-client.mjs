@@ -2,7 +2,8 @@
 // An Envoy Access Log Service client that owes nothing to this repository's code: @grpc/grpc-js
 // for the transport, @grpc/proto-loader (protobufjs) for the serializer, and the OFFICIAL Envoy
 // protos as shipped in the @grpc/grpc-js-xds package (deps/envoy-api, deps/xds,
-// deps/protoc-gen-validate, deps/googleapis).
+// deps/protoc-gen-validate, deps/googleapis). What it shares with metrics-client.mjs (the checked
+// serializer, the mesh's workloads and nodes, streaming) is in common.mjs.
 //
 // It plays the proxies of a small Istio mesh (Bookinfo behind an ingress gateway) for one
 // deterministic scenario and streams what each proxy would log, every proxy on its own
@@ -23,33 +24,19 @@
 // Usage: node als-client.mjs <grpc address>   (or ALS_GRPC_ADDRESS), e.g. http://127.0.0.1:11800
 // Prints one JSON line on stdout with what was sent; exits non-zero on any error.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const packageDir = (name) => path.join(here, 'node_modules', ...name.split('/'));
-const versionOf = (name) => JSON.parse(fs.readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')).version;
-
-const CALL_DEADLINE_MS = 30_000;
+import grpc from '@grpc/grpc-js';
+import {
+  allFound, checkedSerialize, clientVersions, details, gateway, labelsOf, loaderOptions, mysql, node, onPath, open,
+  productpage, ratings, reviewsV1, reviewsV2, run, spiffe, streamAll, struct, target,
+} from './common.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // The official protos, loaded by proto-loader.
 
-const depsDir = path.join(packageDir('@grpc/grpc-js-xds'), 'deps');
-const loaderOptions = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-  includeDirs: ['envoy-api', 'xds', 'protoc-gen-validate', 'googleapis'].map((dir) => path.join(depsDir, dir)),
-};
-
-const v3 = protoLoader.loadSync('envoy/service/accesslog/v3/als.proto', loaderOptions);
+const options = loaderOptions();
+const v3 = protoLoader.loadSync('envoy/service/accesslog/v3/als.proto', options);
 const v3Service = v3['envoy.service.accesslog.v3.AccessLogService'];
 
 // The package ships envoy/service/accesslog/v2/als.proto but not the envoy/api/v2 files it
@@ -60,19 +47,13 @@ const v3Service = v3['envoy.service.accesslog.v3.AccessLogService'];
 let v2Service;
 let v2MessageType;
 let v2Schema;
-const v2Imports = ['envoy/api/v2/core/base.proto', 'envoy/api/v2/core/address.proto'];
-if (v2Imports.every((file) => loaderOptions.includeDirs.some((dir) => fs.existsSync(path.join(dir, file))))) {
-  const v2 = protoLoader.loadSync('envoy/service/accesslog/v2/als.proto', loaderOptions);
+if (allFound(['envoy/api/v2/core/base.proto', 'envoy/api/v2/core/address.proto'], options.includeDirs)) {
+  const v2 = protoLoader.loadSync('envoy/service/accesslog/v2/als.proto', options);
   v2Service = v2['envoy.service.accesslog.v2.AccessLogService'];
   v2MessageType = v2['envoy.service.accesslog.v2.StreamAccessLogsMessage'];
   v2Schema = 'envoy.service.accesslog.v2 (official v2 messages)';
 } else {
-  v2Service = Object.fromEntries(
-    Object.entries(v3Service).map(([name, method]) => [
-      name,
-      { ...method, path: method.path.replace('envoy.service.accesslog.v3.', 'envoy.service.accesslog.v2.') },
-    ]),
-  );
+  v2Service = onPath(v3Service, 'envoy.service.accesslog.v3', 'envoy.service.accesslog.v2');
   v2MessageType = v3['envoy.service.accesslog.v3.StreamAccessLogsMessage'];
   v2Schema = 'envoy.service.accesslog.v3 messages on the v2 path (the package ships no envoy/api/v2)';
 }
@@ -87,88 +68,11 @@ for (const [name, type] of [['google.protobuf.Struct', structType], ['envoy.serv
   }
 }
 
-/**
- * Fails unless every value in `sent` survives a round trip through the official schema: protobufjs
- * silently drops fields it does not know and enum names it cannot map, so a misspelt field would
- * otherwise just go missing on the wire.
- */
-function assertKept(sent, decoded, where) {
-  if (sent === undefined || sent === null) {
-    return;
-  }
-  if (sent instanceof Uint8Array) {
-    if (!(decoded instanceof Uint8Array) || Buffer.compare(Buffer.from(sent), Buffer.from(decoded)) !== 0) {
-      throw new Error(`${where}: bytes not kept by the official schema`);
-    }
-  } else if (Array.isArray(sent)) {
-    if (!Array.isArray(decoded) || decoded.length !== sent.length) {
-      throw new Error(`${where}: ${sent.length} items sent, ${decoded?.length} kept by the official schema`);
-    }
-    sent.forEach((item, i) => assertKept(item, decoded[i], `${where}[${i}]`));
-  } else if (typeof sent === 'object') {
-    if (typeof decoded !== 'object' || decoded === null) {
-      throw new Error(`${where}: not kept by the official schema`);
-    }
-    for (const [key, value] of Object.entries(sent)) {
-      assertKept(value, decoded[key], `${where}.${key}`);
-    }
-  } else if (String(sent) !== String(decoded)) {
-    throw new Error(`${where}: sent ${JSON.stringify(sent)}, the official schema kept ${JSON.stringify(decoded)}`);
-  }
-}
-
-/** Serializes with proto-loader's serializer after checking that nothing is lost on the way. */
-function checkedSerialize(type, object, where) {
-  const bytes = type.serialize(object);
-  assertKept(object, type.deserialize(bytes), where);
-  return bytes;
-}
-
 // ---------------------------------------------------------------------------------------------
-// The mesh.
-
-/** A workload: the pod a proxy runs in, or the peer a proxy logs. */
-function workload(ns, service, version, pod, ip, serviceAccount, extraLabels = {}, workloadName = `${service}-${version}`) {
-  return { ns, service, version, pod, ip, serviceAccount, workloadName, extraLabels };
-}
-
-const gateway = workload(
-  'istio-system', 'istio-ingressgateway', 'latest', 'istio-ingressgateway-5c8d9f6b7d-x2k4p', '10.244.0.5',
-  'istio-ingressgateway-service-account', { istio: 'ingressgateway' }, 'istio-ingressgateway');
-const productpage = workload('default', 'productpage', 'v1', 'productpage-v1-7f99cc4496-abcde', '10.244.1.10', 'bookinfo-productpage');
-const reviewsV1 = workload('default', 'reviews', 'v1', 'reviews-v1-5b5d6494f4-k8s2m', '10.244.1.11', 'bookinfo-reviews');
-const reviewsV2 = workload('default', 'reviews', 'v2', 'reviews-v2-7d79d5bd5d-q9wlz', '10.244.1.12', 'bookinfo-reviews');
-const details = workload('default', 'details', 'v1', 'details-v1-65cfcf56f9-7xq2n', '10.244.1.13', 'bookinfo-details');
-const ratings = workload('default', 'ratings', 'v1', 'ratings-v1-7dc98c7588-m4dlr', '10.244.1.14', 'bookinfo-ratings');
-const mysql = workload('default', 'mysql', 'v1', 'mysql-v1-6b9b8c7f5d-r2d2x', '10.244.1.15', 'bookinfo-mysql');
+// The mesh: the workloads of common.mjs, the address of the outside caller, the service IPs.
 
 const EXTERNAL_CLIENT_IP = '203.0.113.7';
 const CLUSTER_IPS = { productpage: '10.96.12.40', reviews: '10.96.12.41', details: '10.96.12.42', ratings: '10.96.12.43', mysql: '10.96.12.44' };
-
-const labelsOf = (w) => ({
-  app: w.service,
-  version: w.version,
-  'service.istio.io/canonical-name': w.service,
-  'service.istio.io/canonical-revision': w.version,
-  'pod-template-hash': w.pod.split('-').at(-2),
-  ...w.extraLabels,
-});
-
-/**
- * A google.protobuf.Struct as a plain object. protobufjs answers the import of
- * google/protobuf/struct.proto with its bundled definition of it (same messages and field
- * numbers), whose Value fields are named in camelCase (stringValue, structValue) whatever keepCase
- * says: snake_case names would be dropped without a word. checkedSerialize below catches that.
- */
-function struct(object) {
-  const fields = {};
-  for (const [key, value] of Object.entries(object)) {
-    fields[key] = typeof value === 'string' ? { stringValue: value } : { structValue: struct(value) };
-  }
-  return { fields };
-}
-
-const spiffe = (w) => `spiffe://cluster.local/ns/${w.ns}/sa/${w.serviceAccount}`;
 
 /** Istio >= 1.24 peer metadata: a Struct with lower-case keys, packed in an Any. */
 function peerAny(w) {
@@ -186,27 +90,6 @@ function peerAny(w) {
     labels: labelsOf(w),
   });
   return { type_url: 'type.googleapis.com/google.protobuf.Struct', value: checkedSerialize(structType, peer, `peer ${w.ns}/${w.pod}`) };
-}
-
-/** The node a proxy identifies itself with: Istio's node id and upper-case metadata. */
-function node(role, w) {
-  return {
-    id: `${role}~${w.ip}~${w.pod}.${w.ns}~${w.ns}.svc.cluster.local`,
-    cluster: `${w.service}.${w.ns}`,
-    metadata: struct({
-      NAME: w.pod,
-      NAMESPACE: w.ns,
-      WORKLOAD_NAME: w.workloadName,
-      OWNER: `kubernetes://apis/apps/v1/namespaces/${w.ns}/deployments/${w.workloadName}`,
-      INSTANCE_IPS: `${w.ip},fe80::1`,
-      CLUSTER_ID: 'Kubernetes',
-      MESH_ID: 'cluster.local',
-      ISTIO_VERSION: '1.24.2',
-      SERVICE_ACCOUNT: w.serviceAccount,
-      LABELS: labelsOf(w),
-    }),
-    user_agent_name: 'envoy',
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,75 +327,25 @@ function messagesOf(proxy) {
 // ---------------------------------------------------------------------------------------------
 // Streaming.
 
-function target(address) {
-  const text = (address ?? '').trim();
-  if (text.length === 0) {
-    throw new Error('usage: node als-client.mjs <grpc address> (or set ALS_GRPC_ADDRESS), e.g. http://127.0.0.1:11800');
-  }
-  return text.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-}
-
-const serverTarget = target(process.argv[2] ?? process.env.ALS_GRPC_ADDRESS);
+const serverTarget = target(
+  process.argv[2] ?? process.env.ALS_GRPC_ADDRESS,
+  'usage: node als-client.mjs <grpc address> (or set ALS_GRPC_ADDRESS), e.g. http://127.0.0.1:11800');
 const V3Client = grpc.makeGenericClientConstructor(v3Service, 'AccessLogService');
 const V2Client = grpc.makeGenericClientConstructor(v2Service, 'AccessLogService');
-
-/** Opens a proxy's stream on a connection of its own. */
-function open(proxy) {
-  const Client = proxy.api === 'v2' ? V2Client : V3Client;
-  const client = new Client(serverTarget, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-  let call;
-  const response = new Promise((resolve, reject) => {
-    call = client.StreamAccessLogs({ deadline: Date.now() + CALL_DEADLINE_MS }, (error, value) => {
-      client.close();
-      if (error) {
-        reject(new Error(`${proxy.api} stream of ${proxy.workload.ns}/${proxy.workload.pod}: ${error.code} ${error.details ?? error.message}`));
-      } else {
-        resolve(value);
-      }
-    });
-  });
-  // Awaited after the writes; marked handled now so that an early failure is not reported as an
-  // unhandled rejection before then.
-  response.catch(() => {});
-  return { call, response };
-}
-
-/** Writes one message; fails as soon as the stream has ended, whether the write completed or not. */
-function write(stream, message) {
-  const written = new Promise((resolve, reject) => {
-    stream.call.write(message, (error) => (error ? reject(error) : resolve()));
-  });
-  const ended = stream.response.then(() => {
-    throw new Error('the server answered before the stream was half-closed');
-  });
-  return Promise.race([written, ended]);
-}
 
 async function main() {
   const streams = proxies.map((proxy) => {
     const messages = messagesOf(proxy);
     const type = proxy.api === 'v2' ? v2MessageType : messageType;
     messages.forEach((message, i) => checkedSerialize(type, message, `${proxy.workload.pod} message ${i}`));
-    return { proxy, messages, ...open(proxy) };
+    const what = `${proxy.api} stream of ${proxy.workload.ns}/${proxy.workload.pod}`;
+    return { proxy, messages, ...open(proxy.api === 'v2' ? V2Client : V3Client, 'StreamAccessLogs', serverTarget, what) };
   });
 
-  // Like real proxies, every stream is open at once: the messages go out interleaved across
-  // streams, round by round, and each stream is half-closed after its last message.
-  const rounds = Math.max(...streams.map((s) => s.messages.length));
-  for (let round = 0; round < rounds; round++) {
-    await Promise.all(streams.filter((s) => round < s.messages.length).map((s) => write(s, s.messages[round])));
-  }
-  for (const s of streams) {
-    s.call.end();
-  }
-  await Promise.all(streams.map((s) => s.response));
+  await streamAll(streams);
 
   const summary = {
-    client: {
-      '@grpc/grpc-js': versionOf('@grpc/grpc-js'),
-      '@grpc/proto-loader': versionOf('@grpc/proto-loader'),
-      '@grpc/grpc-js-xds': versionOf('@grpc/grpc-js-xds'),
-    },
+    client: clientVersions(),
     v2Schema,
     streams: streams.map((s) => ({
       api: s.proxy.api,
@@ -527,15 +360,4 @@ async function main() {
   process.stdout.write(JSON.stringify(summary) + '\n');
 }
 
-// A last resort against a hang: the deadlines of the calls end them well before this.
-setTimeout(() => {
-  process.stderr.write('als-client: still running after 90 s, giving up\n');
-  process.exit(2);
-}, 90_000).unref();
-
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`als-client: ${error?.stack ?? error}\n`);
-  process.exit(1);
-}
+await run('als-client', main);

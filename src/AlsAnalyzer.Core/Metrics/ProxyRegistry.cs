@@ -128,11 +128,10 @@ internal sealed class ProxyRegistry(MetricsSettings settings)
             case MetricType.Summary when metric.Summary is not null:
                 kind = StatKind.Distribution;
                 value = metric.Summary.SampleCount;
-                quantiles = metric.Summary.Quantile.Select(q => (q.Quantile_, q.Value)).ToArray();
-                if (quantiles.Any(q => !double.IsFinite(q.Item1) || !double.IsFinite(q.Item2)))
-                {
-                    return SampleRejectReason.NonFinite;
-                }
+
+                // Envoy reports an idle interval's quantiles as NaN: the count (0) still holds,
+                // and the quantiles of the last interval with samples stay the latest known.
+                quantiles = metric.Summary.Quantile.Where(q => double.IsFinite(q.Quantile_) && double.IsFinite(q.Value)).Select(q => (q.Quantile_, q.Value)).ToArray();
 
                 break;
             case MetricType.Histogram when metric.Histogram is not null:
