@@ -1,6 +1,7 @@
 using System.Net;
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Server.Api;
 using AlsAnalyzer.Server.Ingest;
@@ -61,6 +62,10 @@ internal static class AlsHost
             });
         });
         builder.Services.AddSingleton<IngestMetrics>();
+        builder.Services.AddSingleton<IAccessLogPipeline>(sp =>
+            sp.GetRequiredService<IOptions<AlsOptions>>().Value.IngestMode == "discard"
+                ? new DiscardPipeline()
+                : new ReferencePipeline(sp.GetRequiredService<EntryAnalyzer>(), sp.GetRequiredService<Aggregator>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<KubeMetrics>();
         builder.Services.AddSingleton<KubernetesCache>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KubernetesCache>());

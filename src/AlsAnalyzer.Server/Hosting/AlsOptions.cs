@@ -77,6 +77,12 @@ internal sealed class AlsOptions
 
     public int KubernetesBackoffMaxSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How access log payloads are processed: <c>analyze</c>; or <c>discard</c>, a
+    /// transport-only mode for benchmarks that drops payloads unread (never in production).
+    /// </summary>
+    public string IngestMode { get; set; } = "analyze";
+
     /// <summary>Metrics service: proxies tracked at most.</summary>
     public int MaxProxies { get; set; } = 10_000;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
-using AlsAnalyzer.Core.Identity;
+using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Server.Metrics;
 using Envoy.Service.Accesslog.V3;
 using Grpc.Core;
@@ -11,14 +10,13 @@ namespace AlsAnalyzer.Server.Ingest;
 /// <summary>
 /// One read loop per Envoy stream. The identifier comes on a stream's first message only and
 /// is parsed once into the stream's reporter identity; a later identifier replaces it (a relay
-/// may multiplex proxies). Each message is analysed synchronously into the current
-/// processor's aggregation shard: the loop waits on nothing but the stream.
+/// may multiplex proxies). Each message is handed to the pipeline, which analyses it
+/// synchronously into the current processor's aggregation shard: the loop waits on nothing
+/// but the stream.
 /// </summary>
 internal sealed class AccessLogIngestService(
-    EntryAnalyzer analyzer,
-    Aggregator aggregator,
+    IAccessLogPipeline pipeline,
     IngestMetrics metrics,
-    TimeProvider time,
     ILogger<AccessLogIngestService> logger)
 {
     public const string ApiV3 = "accesslog_v3";
@@ -27,53 +25,51 @@ internal sealed class AccessLogIngestService(
     private static readonly StreamAccessLogsResponse Response = new();
 
     public async Task<StreamAccessLogsResponse> StreamAccessLogs(
-        IAsyncStreamReader<IngestMessage<StreamAccessLogsMessage>> requests,
+        IAsyncStreamReader<RawPayload> requests,
         ServerCallContext context,
         string api)
     {
         metrics.StreamOpened(api);
         var tally = new IngestTally();
-        TcpConnectionTracker? connections = null;
-        StreamIdentity? identity = null;
+        var stream = new AccessLogStreamState();
         var malformed = 0;
         try
         {
             while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
             {
                 var start = Stopwatch.GetTimestamp();
-                var message = requests.Current;
-                metrics.MessageReceived(message.PayloadBytes);
-                if (message.Message is not { } parsed)
+                MessageResult result;
+                using (var payload = requests.Current)
                 {
-                    metrics.MessageRejected("malformed");
-                    if (malformed++ == 0)
-                    {
-                        Log.MalformedMessage(logger, context.Peer, api, message.Error ?? string.Empty);
-                    }
-
-                    continue;
+                    metrics.MessageReceived(payload.Length);
+                    result = pipeline.Process(payload.Span, stream, tally);
                 }
 
-                if (parsed.Identifier is { } id)
+                if (stream.IdentityChanged && stream.Identity is { } identity)
                 {
-                    identity = StreamIdentityParser.Parse(id.Node, id.LogName);
+                    stream.IdentityChanged = false;
                     Log.StreamIdentified(logger, context.Peer, api, identity.Role, identity.Node.Id, identity.Instance);
                 }
 
-                if (identity is null)
-                {
-                    RejectUnidentified(parsed, tally, context.Peer, api);
-                }
-
-                if (parsed.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs)
-                {
-                    connections ??= new TcpConnectionTracker();
-                }
-
-                Analyze(identity, parsed, tally, connections);
                 metrics.Add(tally);
                 tally.Clear();
-                metrics.ObserveMessageDuration(Stopwatch.GetElapsedTime(start));
+                switch (result.Status)
+                {
+                    case MessageStatus.Malformed:
+                        metrics.MessageRejected("malformed");
+                        if (malformed++ == 0)
+                        {
+                            Log.MalformedMessage(logger, context.Peer, api, result.Error ?? string.Empty);
+                        }
+
+                        continue;
+                    case MessageStatus.MissingIdentifier:
+                        RejectUnidentified(result.Entries, context.Peer, api);
+                        break;
+                    default:
+                        metrics.ObserveMessageDuration(Stopwatch.GetElapsedTime(start));
+                        break;
+                }
             }
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
@@ -95,51 +91,14 @@ internal sealed class AccessLogIngestService(
         return Response;
     }
 
-    private void Analyze(StreamIdentity identity, StreamAccessLogsMessage message, IngestTally tally, TcpConnectionTracker? connections)
-    {
-        var clock = new EntryClock(time.GetUtcNow(), analyzer.Settings);
-        var shard = aggregator.CurrentShard;
-        lock (shard.Sync)
-        {
-            switch (message.LogEntriesCase)
-            {
-                case StreamAccessLogsMessage.LogEntriesOneofCase.HttpLogs:
-                    foreach (var entry in message.HttpLogs.LogEntry)
-                    {
-                        analyzer.AnalyzeHttp(identity, entry, clock, tally, shard);
-                    }
-
-                    break;
-                case StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs:
-                    foreach (var entry in message.TcpLogs.LogEntry)
-                    {
-                        analyzer.AnalyzeTcp(identity, entry, clock, tally, shard, connections!);
-                    }
-
-                    break;
-                default:
-                    break;
-            }
-        }
-    }
-
     /// <summary>
-    /// A stream whose first message has no identifier cannot be attributed: its entries are
-    /// counted as rejected and the stream ends with INVALID_ARGUMENT, so the proxy reconnects
+    /// A stream whose first message has no identifier cannot be attributed: its entries were
+    /// counted as rejected, and the stream ends with INVALID_ARGUMENT so the proxy reconnects
     /// and sends its identifier on the new stream. Other streams are untouched.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private void RejectUnidentified(StreamAccessLogsMessage message, IngestTally tally, string peer, string api)
+    private void RejectUnidentified(long count, string peer, string api)
     {
-        long count = message.LogEntriesCase switch
-        {
-            StreamAccessLogsMessage.LogEntriesOneofCase.HttpLogs => message.HttpLogs.LogEntry.Count,
-            StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs => message.TcpLogs.LogEntry.Count,
-            _ => 0,
-        };
-        tally.Received += count;
-        tally.Reject(RejectReason.MissingIdentifier, count);
-        metrics.Add(tally);
         metrics.MessageRejected("missing_identifier");
         Log.MissingIdentifier(logger, peer, api, count);
         throw new RpcException(new Status(

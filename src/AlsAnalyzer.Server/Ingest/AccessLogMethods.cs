@@ -5,7 +5,8 @@ namespace AlsAnalyzer.Server.Ingest;
 
 /// <summary>
 /// The gRPC methods served for access logs, declared by hand so that v2 and v3 share one
-/// handler and one marshaller (their messages are wire compatible for every field read).
+/// handler (their messages are wire compatible for every field read). Requests arrive as raw
+/// payloads: the stream's pipeline decodes them with the stream's state.
 /// </summary>
 internal static class AccessLogMethods
 {
@@ -13,15 +14,12 @@ internal static class AccessLogMethods
     public const string V2Service = "envoy.service.accesslog.v2.AccessLogService";
     public const string MethodName = "StreamAccessLogs";
 
-    private static readonly Marshaller<IngestMessage<StreamAccessLogsMessage>> RequestMarshaller =
-        IngestMarshallers.Request(StreamAccessLogsMessage.Parser);
-
     private static readonly Marshaller<StreamAccessLogsResponse> ResponseMarshaller =
         IngestMarshallers.Response(StreamAccessLogsResponse.Parser);
 
-    public static readonly Method<IngestMessage<StreamAccessLogsMessage>, StreamAccessLogsResponse> V3 =
-        new(MethodType.ClientStreaming, V3Service, MethodName, RequestMarshaller, ResponseMarshaller);
+    public static readonly Method<RawPayload, StreamAccessLogsResponse> V3 =
+        new(MethodType.ClientStreaming, V3Service, MethodName, RawPayload.Marshaller, ResponseMarshaller);
 
-    public static readonly Method<IngestMessage<StreamAccessLogsMessage>, StreamAccessLogsResponse> V2 =
-        new(MethodType.ClientStreaming, V2Service, MethodName, RequestMarshaller, ResponseMarshaller);
+    public static readonly Method<RawPayload, StreamAccessLogsResponse> V2 =
+        new(MethodType.ClientStreaming, V2Service, MethodName, RawPayload.Marshaller, ResponseMarshaller);
 }

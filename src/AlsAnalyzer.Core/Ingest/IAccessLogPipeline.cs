@@ -1,0 +1,13 @@
+using AlsAnalyzer.Core.Analysis;
+
+namespace AlsAnalyzer.Core.Ingest;
+
+/// <summary>
+/// Turns one <c>StreamAccessLogsMessage</c> payload into aggregates, updating the stream's
+/// state and the message's tally. Implementations: <see cref="ReferencePipeline"/> (generated
+/// protobuf objects), and a transport-only one that discards payloads.
+/// </summary>
+internal interface IAccessLogPipeline
+{
+    MessageResult Process(ReadOnlySpan<byte> payload, AccessLogStreamState stream, IngestTally tally);
+}
