@@ -327,7 +327,7 @@ public sealed class EntryAnalyzerTests
         tls.PeerCertificateProperties.SubjectAltName.Add(new SubjectAltName { Uri = uri });
 
         // Act
-        var caller = EntryAnalyzer.SpiffeCaller(tls);
+        var caller = EntryAnalyzer.SpiffeCaller(PeerSpiffe(tls));
 
         // Assert
         Assert.Equal(expectedId, caller.Id);
@@ -338,8 +338,16 @@ public sealed class EntryAnalyzerTests
     public void SpiffeCaller_NoTlsOrNoPeerCertificate_Unknown()
     {
         // Act + Assert
-        Assert.Equal(NodeRef.Unknown, EntryAnalyzer.SpiffeCaller(null));
-        Assert.Equal(NodeRef.Unknown, EntryAnalyzer.SpiffeCaller(new TLSProperties()));
+        Assert.Equal(NodeRef.Unknown, EntryAnalyzer.SpiffeCaller(PeerSpiffe(null)));
+        Assert.Equal(NodeRef.Unknown, EntryAnalyzer.SpiffeCaller(PeerSpiffe(new TLSProperties())));
+    }
+
+    /// <summary>The SPIFFE URI the reference decoder takes from an entry with these TLS properties.</summary>
+    private static string PeerSpiffe(TLSProperties? tls)
+    {
+        var entry = Calls.Inbound(Call());
+        entry.CommonProperties.TlsProperties = tls;
+        return ReferenceFacts.Http(entry, decodePeers: false).PeerSpiffe;
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using AlsAnalyzer.Core.Peers;
-using Envoy.Data.Accesslog.V3;
 
 namespace AlsAnalyzer.Core.Analysis;
 
@@ -14,7 +13,7 @@ internal interface IPeerAnalyzer
     string Name { get; }
 
     /// <summary>Must not block, do I/O or throw on bad input.</summary>
-    PeerInfo? Identify(AccessLogCommon common, PeerPosition position, IngestTally tally);
+    PeerInfo? Identify(ref EntryFacts facts, PeerPosition position, IngestTally tally);
 
     /// <summary>The workload at an address, for reporters whose node metadata names none; null when unknown.</summary>
     PeerInfo? IdentifyAddress(string ip) => null;

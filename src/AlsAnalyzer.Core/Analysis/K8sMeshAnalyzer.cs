@@ -1,6 +1,5 @@
 using AlsAnalyzer.Core.Kubernetes;
 using AlsAnalyzer.Core.Peers;
-using Envoy.Data.Accesslog.V3;
 
 namespace AlsAnalyzer.Core.Analysis;
 
@@ -16,11 +15,11 @@ internal sealed class K8sMeshAnalyzer(Func<KubernetesIndex> index) : IPeerAnalyz
 
     public string Name => AnalyzerName;
 
-    public PeerInfo? Identify(AccessLogCommon common, PeerPosition position, IngestTally tally)
+    public PeerInfo? Identify(ref EntryFacts facts, PeerPosition position, IngestTally tally)
     {
         var ip = position == PeerPosition.Downstream
-            ? CanonicalIp(AddressText.Ip(common.DownstreamDirectRemoteAddress), AddressText.Ip(common.DownstreamRemoteAddress))
-            : AddressText.Ip(common.UpstreamRemoteAddress);
+            ? CanonicalIp(facts.DownstreamDirectRemoteIp, facts.DownstreamRemoteIp)
+            : facts.UpstreamRemoteIp;
         return index().Lookup(ip);
     }
 

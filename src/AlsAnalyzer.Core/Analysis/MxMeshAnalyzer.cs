@@ -1,5 +1,4 @@
 using AlsAnalyzer.Core.Peers;
-using Envoy.Data.Accesslog.V3;
 
 namespace AlsAnalyzer.Core.Analysis;
 
@@ -13,9 +12,13 @@ internal sealed class MxMeshAnalyzer : IPeerAnalyzer
 
     public string Name => AnalyzerName;
 
-    public PeerInfo? Identify(AccessLogCommon common, PeerPosition position, IngestTally tally)
+    /// <summary>The decoders read the peer metadata; this reports it and counts what could not be read.</summary>
+    public PeerInfo? Identify(ref EntryFacts facts, PeerPosition position, IngestTally tally)
     {
-        switch (PeerMetadataReader.TryRead(common.FilterStateObjects, position, out var peer))
+        var (status, peer) = position == PeerPosition.Upstream
+            ? (facts.UpstreamPeerStatus, facts.UpstreamPeer)
+            : (facts.DownstreamPeerStatus, facts.DownstreamPeer);
+        switch (status)
         {
             case PeerDecodeStatus.Decoded:
                 return peer;

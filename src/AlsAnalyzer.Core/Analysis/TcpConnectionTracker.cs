@@ -1,5 +1,3 @@
-using Envoy.Data.Accesslog.V3;
-
 namespace AlsAnalyzer.Core.Analysis;
 
 /// <summary>
@@ -11,8 +9,8 @@ namespace AlsAnalyzer.Core.Analysis;
 /// </summary>
 internal sealed class TcpConnectionTracker(int capacity = 10_000)
 {
-    private readonly Dictionary<string, (ulong Sent, ulong Received)> _open = new(StringComparer.Ordinal);
-    private Queue<string> _order = new();
+    private readonly Dictionary<ulong, (ulong Sent, ulong Received)> _open = [];
+    private Queue<ulong> _order = new();
 
     public int Capacity { get; } = capacity;
 
@@ -25,13 +23,10 @@ internal sealed class TcpConnectionTracker(int capacity = 10_000)
     /// Folds one entry's cumulative counts in. Returns the new bytes, whether the connection was
     /// first seen now (opened), and whether this entry ends it.
     /// </summary>
-    public (ulong Sent, ulong Received, bool Opened, bool Closed) Observe(AccessLogCommon common, ConnectionProperties? counts)
+    /// <param name="key">The connection's key (<see cref="EntryFacts.ConnectionKey"/>); 0 when nothing identifies it.</param>
+    public (ulong Sent, ulong Received, bool Opened, bool Closed) Observe(ulong key, bool closed, ulong sent, ulong received)
     {
-        var sent = counts?.ReceivedBytes ?? 0;
-        var received = counts?.SentBytes ?? 0;
-        var closed = EntryAnalyzer.IsFinalTcpEntry(common);
-        var key = Key(common);
-        if (key is null)
+        if (key == 0)
         {
             // Nothing identifies the connection: only its final entry counts, with its totals.
             return closed ? (sent, received, true, true) : (0, 0, false, false);
@@ -71,24 +66,7 @@ internal sealed class TcpConnectionTracker(int capacity = 10_000)
         // Keys of closed connections linger in the queue; compact it when they dominate.
         if (_order.Count > 2 * Capacity)
         {
-            _order = new Queue<string>(_order.Where(_open.ContainsKey));
+            _order = new Queue<ulong>(_order.Where(_open.ContainsKey));
         }
-    }
-
-    /// <summary>The stream id Envoy assigns per connection, else the downstream peer and start time.</summary>
-    private static string? Key(AccessLogCommon common)
-    {
-        if (common.StreamId.Length > 0)
-        {
-            return common.StreamId;
-        }
-
-        var remote = common.DownstreamRemoteAddress?.SocketAddress;
-        if (remote is null || common.StartTime is null)
-        {
-            return null;
-        }
-
-        return string.Concat(remote.Address, ":", remote.PortValue.ToString(System.Globalization.CultureInfo.InvariantCulture), "@", common.StartTime.Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), ".", common.StartTime.Nanos.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -1,0 +1,150 @@
+using AlsAnalyzer.Core.Peers;
+using Envoy.Data.Accesslog.V3;
+using Google.Protobuf.WellKnownTypes;
+
+namespace AlsAnalyzer.Core.Analysis;
+
+/// <summary>
+/// Fills <see cref="EntryFacts"/> from the generated objects: the straightforward decoder,
+/// and the reference the fast decoder is tested against.
+/// </summary>
+internal static class ReferenceFacts
+{
+    public static EntryFacts Http(HTTPAccessLogEntry entry, bool decodePeers)
+    {
+        var facts = Common(entry.CommonProperties, decodePeers);
+        if (!facts.HasCommon)
+        {
+            return facts;
+        }
+
+        var common = entry.CommonProperties;
+        var request = entry.Request;
+        var response = entry.Response;
+        facts.Endpoint = Endpoint(request);
+        facts.AuthorityHost = EntryAnalyzer.HostOf(request?.Authority ?? string.Empty);
+        facts.StatusCode = (int)(response?.ResponseCode ?? 0);
+        facts.IsGrpc = ProtocolDetector.IsGrpc(entry);
+        facts.GrpcStatus = facts.IsGrpc ? ProtocolDetector.GrpcStatus(entry) ?? -1 : -1;
+        facts.RequestBytes = common.DownstreamWireBytesReceived > 0
+            ? (long)common.DownstreamWireBytesReceived
+            : (long)((request?.RequestHeadersBytes ?? 0) + (request?.RequestBodyBytes ?? 0));
+        facts.ResponseBytes = common.DownstreamWireBytesSent > 0
+            ? (long)common.DownstreamWireBytesSent
+            : (long)((response?.ResponseHeadersBytes ?? 0) + (response?.ResponseBodyBytes ?? 0));
+        return facts;
+    }
+
+    public static EntryFacts Tcp(TCPAccessLogEntry entry, bool decodePeers)
+    {
+        var facts = Common(entry.CommonProperties, decodePeers);
+        if (!facts.HasCommon)
+        {
+            return facts;
+        }
+
+        var common = entry.CommonProperties;
+        facts.TcpReceivedBytes = entry.ConnectionProperties?.ReceivedBytes ?? 0;
+        facts.TcpSentBytes = entry.ConnectionProperties?.SentBytes ?? 0;
+        facts.IsFinalTcp = EntryAnalyzer.IsFinalTcpEntry(common.AccessLogType, common.IntermediateLogEntry);
+        var key = ConnectionKey.Start();
+        if (common.StreamId.Length > 0)
+        {
+            key.Add(1);
+            key.Add(common.StreamId);
+            facts.ConnectionKey = key.Value;
+        }
+        else if (common.DownstreamRemoteAddress?.SocketAddress is { } remote && common.StartTime is { } start)
+        {
+            key.Add(2);
+            key.Add(remote.Address);
+            key.Add(remote.PortValue);
+            key.Add((ulong)start.Seconds);
+            key.Add((ulong)start.Nanos);
+            facts.ConnectionKey = key.Value;
+        }
+
+        return facts;
+    }
+
+    /// <summary><c>METHOD /path</c> without query string or fragment; empty without a path.</summary>
+    internal static string Endpoint(HTTPRequestProperties? request)
+    {
+        if (request is null || request.Path.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var path = request.Path;
+        var q = path.IndexOfAny(['?', '#']);
+        if (q >= 0)
+        {
+            path = path[..q];
+        }
+
+        return EntryAnalyzer.MethodName((int)request.RequestMethod) + " " + path;
+    }
+
+    private static EntryFacts Common(AccessLogCommon? common, bool decodePeers)
+    {
+        var facts = new EntryFacts
+        {
+            UpstreamCluster = string.Empty,
+            DownstreamDirectRemoteIp = string.Empty,
+            DownstreamRemoteIp = string.Empty,
+            DownstreamLocalIp = string.Empty,
+            UpstreamRemoteIp = string.Empty,
+            PeerSpiffe = string.Empty,
+            Endpoint = string.Empty,
+            AuthorityHost = string.Empty,
+            GrpcStatus = -1,
+            LatencyMicros = -1,
+        };
+        if (common is null)
+        {
+            return facts;
+        }
+
+        facts.HasCommon = true;
+        facts.HasStart = common.StartTime is not null;
+        facts.StartSeconds = common.StartTime?.Seconds ?? 0;
+        facts.StartNanos = common.StartTime?.Nanos ?? 0;
+        facts.HasDuration = common.Duration is not null;
+        facts.DurationSeconds = common.Duration?.Seconds ?? 0;
+        facts.LatencyMicros = Micros(common.TimeToLastDownstreamTxByte ?? common.Duration);
+        facts.UpstreamCluster = common.UpstreamCluster;
+        facts.Flags = ResponseFlagSet.From(common.ResponseFlags);
+        facts.DownstreamDirectRemoteIp = AddressText.Ip(common.DownstreamDirectRemoteAddress);
+        facts.DownstreamRemoteIp = AddressText.Ip(common.DownstreamRemoteAddress);
+        facts.DownstreamLocalIp = AddressText.Ip(common.DownstreamLocalAddress);
+        facts.UpstreamRemoteIp = AddressText.Ip(common.UpstreamRemoteAddress);
+        facts.HasUpstreamRemote = common.UpstreamRemoteAddress is not null;
+        if (common.TlsProperties is { } tls)
+        {
+            facts.HasTls = true;
+            facts.HasLocalCertificate = tls.LocalCertificateProperties is not null;
+            foreach (var san in tls.PeerCertificateProperties?.SubjectAltName ?? [])
+            {
+                if (san.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri && san.Uri.Length > 0)
+                {
+                    facts.PeerHasUriSan = true;
+                    if (facts.PeerSpiffe.Length == 0 && san.Uri.StartsWith("spiffe://", StringComparison.Ordinal))
+                    {
+                        facts.PeerSpiffe = san.Uri;
+                    }
+                }
+            }
+        }
+
+        if (decodePeers)
+        {
+            facts.UpstreamPeerStatus = PeerMetadataReader.TryRead(common.FilterStateObjects, PeerPosition.Upstream, out facts.UpstreamPeer);
+            facts.DownstreamPeerStatus = PeerMetadataReader.TryRead(common.FilterStateObjects, PeerPosition.Downstream, out facts.DownstreamPeer);
+        }
+
+        return facts;
+    }
+
+    /// <summary>A whole Duration in microseconds (seconds and nanos), or -1 when absent.</summary>
+    internal static long Micros(Duration? d) => d is null ? -1 : EntryAnalyzer.Micros(d.Seconds, d.Nanos);
+}
