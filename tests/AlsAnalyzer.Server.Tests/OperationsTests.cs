@@ -109,6 +109,26 @@ public sealed class OperationsTests
         Assert.Equal(0, m.Get("als_streams_open{api=\"accesslog_v3\"}"));
     }
 
+    [Fact]
+    public async Task IngestModes_AnalyzeAndReference_AnswerTheSameTopology()
+    {
+        var start = DateTimeOffset.UtcNow.AddSeconds(-30);
+        var from = start.AddMinutes(-2).ToUnixTimeSeconds();
+        var to = start.AddMinutes(2).ToUnixTimeSeconds();
+        var answers = new List<string>();
+        foreach (var mode in new[] { "analyze", "reference" })
+        {
+            await using var server = await AlsTestServer.StartAsync("IngestMode=" + mode);
+            using var client = new AlsClient(server.GrpcAddress);
+            await MeshScenario.Build(start).SendAsync(client);
+            var topology = await server.GetJsonAsync($"/api/v1/topology?from={from}&to={to}");
+            var services = await server.GetJsonAsync($"/api/v1/services?from={from}&to={to}");
+            answers.Add(topology.GetProperty("edges").ToString() + topology.GetProperty("nodes") + services);
+        }
+
+        Assert.Equal(answers[0], answers[1]);
+    }
+
     private static async Task<(int ExitCode, string Output)> RunPromtoolAsync(string exposition)
     {
         var psi = new ProcessStartInfo("promtool", "check metrics")

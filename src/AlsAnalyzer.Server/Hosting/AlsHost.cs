@@ -63,9 +63,17 @@ internal static class AlsHost
         });
         builder.Services.AddSingleton<IngestMetrics>();
         builder.Services.AddSingleton<IAccessLogPipeline>(sp =>
-            sp.GetRequiredService<IOptions<AlsOptions>>().Value.IngestMode == "discard"
-                ? new DiscardPipeline()
-                : new ReferencePipeline(sp.GetRequiredService<EntryAnalyzer>(), sp.GetRequiredService<Aggregator>(), sp.GetRequiredService<TimeProvider>()));
+        {
+            var analyzer = sp.GetRequiredService<EntryAnalyzer>();
+            var aggregator = sp.GetRequiredService<Aggregator>();
+            var time = sp.GetRequiredService<TimeProvider>();
+            return sp.GetRequiredService<IOptions<AlsOptions>>().Value.IngestMode switch
+            {
+                "discard" => new DiscardPipeline(),
+                "reference" => new ReferencePipeline(analyzer, aggregator, time),
+                _ => new FastPipeline(analyzer, aggregator, time),
+            };
+        });
         builder.Services.AddSingleton<KubeMetrics>();
         builder.Services.AddSingleton<KubernetesCache>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KubernetesCache>());

@@ -78,8 +78,10 @@ internal sealed class AlsOptions
     public int KubernetesBackoffMaxSeconds { get; set; } = 30;
 
     /// <summary>
-    /// How access log payloads are processed: <c>analyze</c>; or <c>discard</c>, a
-    /// transport-only mode for benchmarks that drops payloads unread (never in production).
+    /// How access log payloads are processed: <c>analyze</c> (fields read straight from the
+    /// payload); <c>reference</c> (the same analysis over the generated protobuf objects, the
+    /// straightforward path); or <c>discard</c>, a transport-only mode for benchmarks that
+    /// drops payloads unread (never in production).
     /// </summary>
     public string IngestMode { get; set; } = "analyze";
 

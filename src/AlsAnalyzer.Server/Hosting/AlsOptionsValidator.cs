@@ -41,9 +41,9 @@ internal sealed class AlsOptionsValidator : IValidateOptions<AlsOptions>
         Range(errors, nameof(o.KubernetesWatchTimeoutSeconds), o.KubernetesWatchTimeoutSeconds, 1, 3600);
         Range(errors, nameof(o.KubernetesBackoffInitialMilliseconds), o.KubernetesBackoffInitialMilliseconds, 1, 600_000);
         Range(errors, nameof(o.KubernetesBackoffMaxSeconds), o.KubernetesBackoffMaxSeconds, 1, 3600);
-        if (o.IngestMode is not ("analyze" or "discard"))
+        if (o.IngestMode is not ("analyze" or "reference" or "discard"))
         {
-            errors.Add($"Als:IngestMode is '{o.IngestMode}'; it must be analyze or discard.");
+            errors.Add($"Als:IngestMode is '{o.IngestMode}'; it must be analyze, reference or discard.");
         }
 
         if (o.Kubernetes is not ("auto" or "on" or "off"))

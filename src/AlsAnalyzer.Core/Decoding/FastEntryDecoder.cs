@@ -1,0 +1,899 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Peers;
+using Envoy.Data.Accesslog.V3;
+using F = AlsAnalyzer.Core.Decoding.WireFields;
+
+namespace AlsAnalyzer.Core.Decoding;
+
+/// <summary>
+/// Fills <see cref="EntryFacts"/> straight from an entry's bytes: it visits only the fields
+/// the analysis reads and skips the rest, interns the strings that become keys, and finds
+/// peer metadata in a cache. It must agree with <see cref="ReferenceFacts"/> on every valid
+/// entry (a property test holds it to that). It is lenient where the reference is strict
+/// about fields it never reads: garbage inside a skipped field is skipped too.
+/// </summary>
+internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoints, PeerCache peers)
+{
+    private const int MaxPathChars = 2048;
+
+    private static ReadOnlySpan<byte> StructType => "type.googleapis.com/google.protobuf.Struct"u8;
+
+    private static ReadOnlySpan<byte> BytesValueType => "type.googleapis.com/google.protobuf.BytesValue"u8;
+
+    private static ReadOnlySpan<byte> ContentType => "content-type"u8;
+
+    private static ReadOnlySpan<byte> GrpcStatusKey => "grpc-status"u8;
+
+    private static ReadOnlySpan<byte> Spiffe => "spiffe://"u8;
+
+    public bool DecodeHttp(ReadOnlySpan<byte> entry, bool decodePeers, out EntryFacts facts)
+    {
+        facts = Empty();
+        ReadOnlySpan<byte> common = default, request = default, response = default;
+        bool hasCommon = false, hasRequest = false, hasResponse = false;
+        var version = 0;
+        var r = new ProtoReader(entry);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f == F.HttpEntry.CommonProperties && w == F.WireLength)
+            {
+                common = r.Bytes();
+                hasCommon = true;
+            }
+            else if (f == F.HttpEntry.ProtocolVersion && w == F.WireVarint)
+            {
+                version = (int)r.Varint();
+            }
+            else if (f == F.HttpEntry.Request && w == F.WireLength)
+            {
+                request = r.Bytes();
+                hasRequest = true;
+            }
+            else if (f == F.HttpEntry.Response && w == F.WireLength)
+            {
+                response = r.Bytes();
+                hasResponse = true;
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        ulong wireSent = 0, wireReceived = 0;
+        if (r.Failed || (hasCommon && !Common(common, decodePeers, tcp: false, ref facts, out wireSent, out wireReceived)))
+        {
+            return false;
+        }
+
+        var http = default(HttpParts);
+        if ((hasRequest && !Request(request, ref http)) || (hasResponse && !Response(response, ref http)))
+        {
+            return false;
+        }
+
+        if (!facts.HasCommon)
+        {
+            return true;
+        }
+
+        var path = http.Path;
+        facts.Endpoint = hasRequest && !path.IsEmpty ? Endpoint(http.Method, path) : string.Empty;
+        facts.AuthorityHost = HostOf(http.Authority);
+        facts.StatusCode = (int)http.ResponseCode;
+        facts.IsGrpc = (hasRequest && IsGrpcContentType(http.RequestContentType, http.HasRequestContentType))
+            || (hasResponse && (IsGrpcContentType(http.ResponseContentType, http.HasResponseContentType) || http.HasTrailerGrpcStatus || http.HasHeaderGrpcStatus))
+            || (hasRequest && version == (int)HTTPAccessLogEntry.Types.HTTPVersion.Http2 && http.Method == (int)Envoy.Config.Core.V3.RequestMethod.Post && LooksLikeGrpcPath(path));
+        facts.GrpcStatus = facts.IsGrpc
+            ? (http.HasTrailerGrpcStatus ? ParseInt(http.TrailerGrpcStatus) : http.HasHeaderGrpcStatus ? ParseInt(http.HeaderGrpcStatus) : -1)
+            : -1;
+        facts.RequestBytes = wireReceived > 0 ? (long)wireReceived : (long)(http.RequestHeadersBytes + http.RequestBodyBytes);
+        facts.ResponseBytes = wireSent > 0 ? (long)wireSent : (long)(http.ResponseHeadersBytes + http.ResponseBodyBytes);
+        return true;
+
+        static int ParseInt(ReadOnlySpan<byte> utf8) => TryParseInt(utf8, out var v) ? v : -1;
+    }
+
+    public bool DecodeTcp(ReadOnlySpan<byte> entry, bool decodePeers, out EntryFacts facts)
+    {
+        facts = Empty();
+        ReadOnlySpan<byte> common = default, connection = default;
+        bool hasCommon = false, hasConnection = false;
+        var r = new ProtoReader(entry);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f == F.TcpEntry.CommonProperties && w == F.WireLength)
+            {
+                common = r.Bytes();
+                hasCommon = true;
+            }
+            else if (f == F.TcpEntry.ConnectionProperties && w == F.WireLength)
+            {
+                connection = r.Bytes();
+                hasConnection = true;
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        if (r.Failed || (hasCommon && !Common(common, decodePeers, tcp: true, ref facts, out _, out _)))
+        {
+            return false;
+        }
+
+        ulong received = 0, sent = 0;
+        if (hasConnection)
+        {
+            var c = new ProtoReader(connection);
+            while (c.NextField(out var f, out var w))
+            {
+                if (f == F.ConnectionProperties.ReceivedBytes && w == F.WireVarint)
+                {
+                    received = c.Varint();
+                }
+                else if (f == F.ConnectionProperties.SentBytes && w == F.WireVarint)
+                {
+                    sent = c.Varint();
+                }
+                else
+                {
+                    c.Skip(w, f);
+                }
+            }
+
+            if (c.Failed)
+            {
+                return false;
+            }
+        }
+
+        if (facts.HasCommon)
+        {
+            facts.TcpReceivedBytes = received;
+            facts.TcpSentBytes = sent;
+        }
+
+        return true;
+    }
+
+    private static EntryFacts Empty() => new()
+    {
+        UpstreamCluster = string.Empty,
+        DownstreamDirectRemoteIp = string.Empty,
+        DownstreamRemoteIp = string.Empty,
+        DownstreamLocalIp = string.Empty,
+        UpstreamRemoteIp = string.Empty,
+        PeerSpiffe = string.Empty,
+        Endpoint = string.Empty,
+        AuthorityHost = string.Empty,
+        GrpcStatus = -1,
+        LatencyMicros = -1,
+    };
+
+    private bool Common(ReadOnlySpan<byte> common, bool decodePeers, bool tcp, ref EntryFacts facts, out ulong wireSent, out ulong wireReceived)
+    {
+        wireSent = wireReceived = 0;
+        facts.HasCommon = true;
+        var slots = default(PeerSlots);
+        ReadOnlySpan<byte> streamId = default, remoteIp = default;
+        bool remoteSocket = false, hasTtl = false, intermediate = false;
+        uint remotePort = 0;
+        long ttlSeconds = 0, durationSeconds = 0;
+        int ttlNanos = 0, durationNanos = 0, logType = 0;
+        var r = new ProtoReader(common);
+        while (r.NextField(out var f, out var w))
+        {
+            if (w == F.WireLength)
+            {
+                var value = r.Bytes();
+                switch (f)
+                {
+                    case F.Common.DownstreamRemoteAddress:
+                        if (!Address(value, out remoteIp, out remoteSocket, out remotePort))
+                        {
+                            return false;
+                        }
+
+                        facts.DownstreamRemoteIp = remoteSocket ? strings.InternUtf8(remoteIp) : string.Empty;
+                        break;
+                    case F.Common.DownstreamLocalAddress:
+                        if (!AddressIp(value, out facts.DownstreamLocalIp))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.TlsProperties:
+                        if (!Tls(value, ref facts))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.StartTime:
+                        facts.HasStart = true;
+                        if (!Time(value, out facts.StartSeconds, out facts.StartNanos))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.TimeToLastDownstreamTxByte:
+                        hasTtl = true;
+                        if (!Time(value, out ttlSeconds, out ttlNanos))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.UpstreamRemoteAddress:
+                        facts.HasUpstreamRemote = true;
+                        if (!AddressIp(value, out facts.UpstreamRemoteIp))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.UpstreamCluster:
+                        facts.UpstreamCluster = strings.InternUtf8(value);
+                        break;
+                    case F.Common.ResponseFlags:
+                        if (!Flags(value, ref facts.Flags))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.DownstreamDirectRemoteAddress:
+                        if (!AddressIp(value, out facts.DownstreamDirectRemoteIp))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.FilterStateObjects:
+                        if (!FilterState(value, ref slots))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.Duration:
+                        facts.HasDuration = true;
+                        if (!Time(value, out durationSeconds, out durationNanos))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case F.Common.StreamId:
+                        streamId = value;
+                        break;
+                    default:
+                        break;
+                }
+            }
+            else if (w == F.WireVarint)
+            {
+                var value = r.Varint();
+                switch (f)
+                {
+                    case F.Common.IntermediateLogEntry:
+                        intermediate = value != 0;
+                        break;
+                    case F.Common.DownstreamWireBytesSent:
+                        wireSent = value;
+                        break;
+                    case F.Common.DownstreamWireBytesReceived:
+                        wireReceived = value;
+                        break;
+                    case F.Common.AccessLogType:
+                        logType = (int)value;
+                        break;
+                    default:
+                        break;
+                }
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        if (r.Failed)
+        {
+            return false;
+        }
+
+        facts.DurationSeconds = durationSeconds;
+        facts.LatencyMicros = hasTtl ? EntryAnalyzer.Micros(ttlSeconds, ttlNanos) : facts.HasDuration ? EntryAnalyzer.Micros(durationSeconds, durationNanos) : -1;
+        if (decodePeers)
+        {
+            (facts.UpstreamPeerStatus, facts.UpstreamPeer) = Resolve(ref slots, upstream: true);
+            (facts.DownstreamPeerStatus, facts.DownstreamPeer) = Resolve(ref slots, upstream: false);
+        }
+
+        if (tcp)
+        {
+            facts.IsFinalTcp = EntryAnalyzer.IsFinalTcpEntry((AccessLogType)logType, intermediate);
+            var key = ConnectionKey.Start();
+            if (!streamId.IsEmpty)
+            {
+                key.Add(1);
+                key.Add(streamId);
+                facts.ConnectionKey = key.Value;
+            }
+            else if (remoteSocket && facts.HasStart)
+            {
+                key.Add(2);
+                key.Add(remoteIp);
+                key.Add(remotePort);
+                key.Add((ulong)facts.StartSeconds);
+                key.Add((ulong)facts.StartNanos);
+                facts.ConnectionKey = key.Value;
+            }
+        }
+
+        return true;
+    }
+
+    private (PeerDecodeStatus, PeerInfo?) Resolve(ref PeerSlots slots, bool upstream)
+    {
+        var status = PeerDecodeStatus.Absent;
+        var primary = upstream ? slots.Upstream : slots.Downstream;
+        if (primary.Present)
+        {
+            var (s, p) = Decode(primary, upstream ? slots.UpstreamValue : slots.DownstreamValue);
+            if (s == PeerDecodeStatus.Decoded)
+            {
+                return (s, p);
+            }
+
+            status = s;
+        }
+
+        var wasm = upstream ? slots.WasmUpstream : slots.WasmDownstream;
+        if (wasm.Present)
+        {
+            var (s, p) = Decode(wasm, upstream ? slots.WasmUpstreamValue : slots.WasmDownstreamValue);
+            if (s == PeerDecodeStatus.Decoded || status == PeerDecodeStatus.Absent)
+            {
+                return (s, p);
+            }
+        }
+
+        return (status, null);
+    }
+
+    private (PeerDecodeStatus, PeerInfo?) Decode(PeerSlot slot, ReadOnlySpan<byte> value) => slot.Kind switch
+    {
+        PeerKind.Struct => peers.Struct(value),
+        PeerKind.BytesValue => peers.FlatNode(value),
+        _ => (PeerDecodeStatus.UnknownType, null),
+    };
+
+    private static bool FilterState(ReadOnlySpan<byte> entry, ref PeerSlots slots)
+    {
+        ReadOnlySpan<byte> key = default, any = default;
+        var hasAny = false;
+        var r = new ProtoReader(entry);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f == F.MapEntry.Key && w == F.WireLength)
+            {
+                key = r.Bytes();
+            }
+            else if (f == F.MapEntry.Value && w == F.WireLength)
+            {
+                any = r.Bytes();
+                hasAny = true;
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        // Every Any is read (the reference parser reads them all), even under keys not used.
+        var kind = PeerKind.Other;
+        ReadOnlySpan<byte> value = default;
+        if (hasAny)
+        {
+            var a = new ProtoReader(any);
+            ReadOnlySpan<byte> typeUrl = default;
+            while (a.NextField(out var f, out var w))
+            {
+                if (f == F.Any.TypeUrl && w == F.WireLength)
+                {
+                    typeUrl = a.Bytes();
+                }
+                else if (f == F.Any.Value && w == F.WireLength)
+                {
+                    value = a.Bytes();
+                }
+                else
+                {
+                    a.Skip(w, f);
+                }
+            }
+
+            if (a.Failed)
+            {
+                return false;
+            }
+
+            kind = typeUrl.SequenceEqual(StructType) ? PeerKind.Struct : typeUrl.SequenceEqual(BytesValueType) ? PeerKind.BytesValue : PeerKind.Other;
+        }
+
+        if (r.Failed)
+        {
+            return false;
+        }
+
+        var slot = new PeerSlot(true, kind);
+        if (key.SequenceEqual("upstream_peer"u8))
+        {
+            slots.Upstream = slot;
+            slots.UpstreamValue = value;
+        }
+        else if (key.SequenceEqual("downstream_peer"u8))
+        {
+            slots.Downstream = slot;
+            slots.DownstreamValue = value;
+        }
+        else if (key.SequenceEqual("wasm.upstream_peer"u8))
+        {
+            slots.WasmUpstream = slot;
+            slots.WasmUpstreamValue = value;
+        }
+        else if (key.SequenceEqual("wasm.downstream_peer"u8))
+        {
+            slots.WasmDownstream = slot;
+            slots.WasmDownstreamValue = value;
+        }
+
+        return true;
+    }
+
+    /// <summary>An Address's IP when it is a socket address (empty for pipes and internal addresses).</summary>
+    private bool AddressIp(ReadOnlySpan<byte> address, out string ip)
+    {
+        var ok = Address(address, out var bytes, out var socket, out _);
+        ip = ok && socket ? strings.InternUtf8(bytes) : string.Empty;
+        return ok;
+    }
+
+    private static bool Address(ReadOnlySpan<byte> address, out ReadOnlySpan<byte> ip, out bool socket, out uint port)
+    {
+        ip = default;
+        socket = false;
+        port = 0;
+        var r = new ProtoReader(address);
+        while (r.NextField(out var f, out var w))
+        {
+            if (w != F.WireLength || f is not (F.Address.SocketAddress or F.Address.Pipe or F.Address.EnvoyInternalAddress))
+            {
+                r.Skip(w, f);
+                continue;
+            }
+
+            var value = r.Bytes();
+
+            // A oneof: the last member on the wire wins.
+            socket = f == F.Address.SocketAddress;
+            if (!socket)
+            {
+                continue;
+            }
+
+            var s = new ProtoReader(value);
+            while (s.NextField(out var sf, out var sw))
+            {
+                if (sf == F.SocketAddress.Address && sw == F.WireLength)
+                {
+                    ip = s.Bytes();
+                }
+                else if (sf == F.SocketAddress.PortValue && sw == F.WireVarint)
+                {
+                    port = (uint)s.Varint();
+                }
+                else
+                {
+                    s.Skip(sw, sf);
+                }
+            }
+
+            if (s.Failed)
+            {
+                return false;
+            }
+        }
+
+        return !r.Failed;
+    }
+
+    private static bool Time(ReadOnlySpan<byte> time, out long seconds, out int nanos)
+    {
+        seconds = 0;
+        nanos = 0;
+        var r = new ProtoReader(time);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f == F.Time.Seconds && w == F.WireVarint)
+            {
+                seconds = (long)r.Varint();
+            }
+            else if (f == F.Time.Nanos && w == F.WireVarint)
+            {
+                nanos = (int)r.Varint();
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        return !r.Failed;
+    }
+
+    private static bool Flags(ReadOnlySpan<byte> flags, ref uint mask)
+    {
+        var r = new ProtoReader(flags);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f == F.ResponseFlags.UnauthorizedDetails && w == F.WireLength)
+            {
+                r.Bytes();
+                mask |= 1u << (f - 1);
+            }
+            else if (f is >= 1 and <= F.ResponseFlags.Last && f != F.ResponseFlags.UnauthorizedDetails && w == F.WireVarint)
+            {
+                mask = r.Varint() != 0 ? mask | (1u << (f - 1)) : mask & ~(1u << (f - 1));
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        return !r.Failed;
+    }
+
+    private bool Tls(ReadOnlySpan<byte> tls, ref EntryFacts facts)
+    {
+        facts.HasTls = true;
+        var r = new ProtoReader(tls);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f == F.Tls.LocalCertificateProperties && w == F.WireLength)
+            {
+                r.Bytes();
+                facts.HasLocalCertificate = true;
+            }
+            else if (f == F.Tls.PeerCertificateProperties && w == F.WireLength)
+            {
+                var cert = new ProtoReader(r.Bytes());
+                while (cert.NextField(out var cf, out var cw))
+                {
+                    if (cf != F.Tls.SubjectAltName || cw != F.WireLength)
+                    {
+                        cert.Skip(cw, cf);
+                        continue;
+                    }
+
+                    var san = new ProtoReader(cert.Bytes());
+                    ReadOnlySpan<byte> uri = default;
+                    var isUri = false;
+                    while (san.NextField(out var sf, out var sw))
+                    {
+                        if (sw == F.WireLength && sf is F.Tls.SanUri or F.Tls.SanDns)
+                        {
+                            var v = san.Bytes();
+                            isUri = sf == F.Tls.SanUri;
+                            uri = isUri ? v : default;
+                        }
+                        else
+                        {
+                            san.Skip(sw, sf);
+                        }
+                    }
+
+                    if (san.Failed)
+                    {
+                        return false;
+                    }
+
+                    if (isUri && !uri.IsEmpty)
+                    {
+                        facts.PeerHasUriSan = true;
+                        if (facts.PeerSpiffe.Length == 0 && uri.StartsWith(Spiffe))
+                        {
+                            facts.PeerSpiffe = strings.InternUtf8(uri);
+                        }
+                    }
+                }
+
+                if (cert.Failed)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        return !r.Failed;
+    }
+
+    private static bool Request(ReadOnlySpan<byte> request, ref HttpParts http)
+    {
+        var r = new ProtoReader(request);
+        while (r.NextField(out var f, out var w))
+        {
+            if (w == F.WireVarint && f is F.Request.RequestMethod or F.Request.RequestHeadersBytes or F.Request.RequestBodyBytes)
+            {
+                var v = r.Varint();
+                if (f == F.Request.RequestMethod)
+                {
+                    http.Method = (int)v;
+                }
+                else if (f == F.Request.RequestHeadersBytes)
+                {
+                    http.RequestHeadersBytes = v;
+                }
+                else
+                {
+                    http.RequestBodyBytes = v;
+                }
+            }
+            else if (w == F.WireLength && f is F.Request.Authority or F.Request.Path or F.Request.RequestHeaders)
+            {
+                var v = r.Bytes();
+                if (f == F.Request.Authority)
+                {
+                    http.Authority = v;
+                }
+                else if (f == F.Request.Path)
+                {
+                    http.Path = v;
+                }
+                else if (!Header(v, ContentType, ref http.RequestContentType, ref http.HasRequestContentType))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        return !r.Failed;
+    }
+
+    private static bool Response(ReadOnlySpan<byte> response, ref HttpParts http)
+    {
+        var r = new ProtoReader(response);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f == F.Response.ResponseCode && w == F.WireLength)
+            {
+                var code = new ProtoReader(r.Bytes());
+                http.ResponseCode = 0;
+                while (code.NextField(out var cf, out var cw))
+                {
+                    if (cf == F.WrapperValue && cw == F.WireVarint)
+                    {
+                        http.ResponseCode = (uint)code.Varint();
+                    }
+                    else
+                    {
+                        code.Skip(cw, cf);
+                    }
+                }
+
+                if (code.Failed)
+                {
+                    return false;
+                }
+            }
+            else if (w == F.WireVarint && f is F.Response.ResponseHeadersBytes or F.Response.ResponseBodyBytes)
+            {
+                var v = r.Varint();
+                if (f == F.Response.ResponseHeadersBytes)
+                {
+                    http.ResponseHeadersBytes = v;
+                }
+                else
+                {
+                    http.ResponseBodyBytes = v;
+                }
+            }
+            else if (w == F.WireLength && f == F.Response.ResponseHeaders)
+            {
+                var v = r.Bytes();
+                if (!Header(v, ContentType, ref http.ResponseContentType, ref http.HasResponseContentType)
+                    || !Header(v, GrpcStatusKey, ref http.HeaderGrpcStatus, ref http.HasHeaderGrpcStatus))
+                {
+                    return false;
+                }
+            }
+            else if (w == F.WireLength && f == F.Response.ResponseTrailers)
+            {
+                if (!Header(r.Bytes(), GrpcStatusKey, ref http.TrailerGrpcStatus, ref http.HasTrailerGrpcStatus))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        return !r.Failed;
+    }
+
+    /// <summary>Reads one map entry; when its key is <paramref name="name"/>, keeps its value (the last one wins, as in a map).</summary>
+    private static bool Header(ReadOnlySpan<byte> entry, ReadOnlySpan<byte> name, ref ReadOnlySpan<byte> value, ref bool found)
+    {
+        ReadOnlySpan<byte> key = default, v = default;
+        var r = new ProtoReader(entry);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f == F.MapEntry.Key && w == F.WireLength)
+            {
+                key = r.Bytes();
+            }
+            else if (f == F.MapEntry.Value && w == F.WireLength)
+            {
+                v = r.Bytes();
+            }
+            else
+            {
+                r.Skip(w, f);
+            }
+        }
+
+        if (!r.Failed && key.SequenceEqual(name))
+        {
+            value = v;
+            found = true;
+        }
+
+        return !r.Failed;
+    }
+
+    private string Endpoint(int method, ReadOnlySpan<byte> path)
+    {
+        var cut = path.IndexOfAny((byte)'?', (byte)'#');
+        if (cut >= 0)
+        {
+            path = path[..cut];
+        }
+
+        var methodName = EntryAnalyzer.MethodName(method);
+        var max = methodName.Length + 1 + Encoding.UTF8.GetMaxCharCount(path.Length);
+        char[]? rented = null;
+        var buffer = max <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(max));
+        try
+        {
+            methodName.CopyTo(buffer);
+            buffer[methodName.Length] = ' ';
+            var n = Encoding.UTF8.GetChars(path, buffer[(methodName.Length + 1)..]);
+            return endpoints.Intern(buffer[..(methodName.Length + 1 + n)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>As <see cref="EntryAnalyzer.HostOf"/>, over the authority's bytes.</summary>
+    private string HostOf(ReadOnlySpan<byte> authority)
+    {
+        if (authority.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        if (authority[0] == '[')
+        {
+            var close = authority.IndexOf((byte)']');
+            return strings.InternUtf8(close > 0 ? authority[..(close + 1)] : authority);
+        }
+
+        var colon = authority.LastIndexOf((byte)':');
+        return strings.InternUtf8(colon > 0 ? authority[..colon] : authority);
+    }
+
+    private static bool IsGrpcContentType(ReadOnlySpan<byte> value, bool present) =>
+        present && value.Length >= 16 && Ascii.EqualsIgnoreCase(value[..16], "application/grpc"u8);
+
+    /// <summary>As <see cref="ProtocolDetector.LooksLikeGrpcPath"/>, over the path's bytes.</summary>
+    private static bool LooksLikeGrpcPath(ReadOnlySpan<byte> path)
+    {
+        if (path.Length > MaxPathChars)
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[Encoding.UTF8.GetMaxCharCount(path.Length)];
+        var n = Encoding.UTF8.GetChars(path, chars);
+        var text = chars[..n];
+        if (text.Length < 4 || text[0] != '/' || text.Contains('?'))
+        {
+            return false;
+        }
+
+        var slash = text[1..].IndexOf('/') + 1;
+        return slash > 1
+            && slash < text.Length - 1
+            && text[(slash + 1)..].IndexOf('/') < 0
+            && text[1..slash].Contains('.');
+    }
+
+    private static bool TryParseInt(ReadOnlySpan<byte> utf8, out int value)
+    {
+        Span<char> chars = stackalloc char[Math.Min(64, Encoding.UTF8.GetMaxCharCount(utf8.Length))];
+        if (utf8.Length > 32)
+        {
+            value = 0;
+            return false;
+        }
+
+        var n = Encoding.UTF8.GetChars(utf8, chars);
+        return int.TryParse(chars[..n], NumberStyles.Integer, CultureInfo.CurrentCulture, out value);
+    }
+
+    private enum PeerKind : byte
+    {
+        Other,
+        Struct,
+        BytesValue,
+    }
+
+    private readonly record struct PeerSlot(bool Present, PeerKind Kind);
+
+    private ref struct PeerSlots
+    {
+        public PeerSlot Upstream;
+        public PeerSlot Downstream;
+        public PeerSlot WasmUpstream;
+        public PeerSlot WasmDownstream;
+        public ReadOnlySpan<byte> UpstreamValue;
+        public ReadOnlySpan<byte> DownstreamValue;
+        public ReadOnlySpan<byte> WasmUpstreamValue;
+        public ReadOnlySpan<byte> WasmDownstreamValue;
+    }
+
+    private ref struct HttpParts
+    {
+        public int Method;
+        public ReadOnlySpan<byte> Authority;
+        public ReadOnlySpan<byte> Path;
+        public ulong RequestHeadersBytes;
+        public ulong RequestBodyBytes;
+        public ReadOnlySpan<byte> RequestContentType;
+        public bool HasRequestContentType;
+        public uint ResponseCode;
+        public ulong ResponseHeadersBytes;
+        public ulong ResponseBodyBytes;
+        public ReadOnlySpan<byte> ResponseContentType;
+        public bool HasResponseContentType;
+        public ReadOnlySpan<byte> HeaderGrpcStatus;
+        public bool HasHeaderGrpcStatus;
+        public ReadOnlySpan<byte> TrailerGrpcStatus;
+        public bool HasTrailerGrpcStatus;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Buffers;
+using AlsAnalyzer.Core.Aggregation;
+using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Decoding;
+using AlsAnalyzer.Core.Identity;
+using Envoy.Service.Accesslog.V3;
+using Google.Protobuf;
+using F = AlsAnalyzer.Core.Decoding.WireFields;
+
+namespace AlsAnalyzer.Core.Ingest;
+
+/// <summary>
+/// The shipped pipeline: reads each entry's fields straight from the payload bytes (no
+/// generated object graph), with interned strings and cached peer metadata, then runs the
+/// same analysis as <see cref="ReferencePipeline"/>. Two passes: every entry is decoded to
+/// <see cref="EntryFacts"/> first, so a message that turns out malformed half way counts
+/// nothing, as with the reference parser.
+/// </summary>
+internal sealed class FastPipeline : IAccessLogPipeline
+{
+    private readonly EntryAnalyzer _analyzer;
+    private readonly Aggregator _aggregator;
+    private readonly TimeProvider _time;
+    private readonly FastEntryDecoder _decoder;
+
+    public FastPipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, FastPipelineLimits? limits = null)
+    {
+        limits ??= new FastPipelineLimits();
+        _analyzer = analyzer;
+        _aggregator = aggregator;
+        _time = time;
+        Strings = new InternTable(limits.MaxInternedStrings);
+        Endpoints = new InternTable(limits.MaxInternedEndpoints);
+        Peers = new PeerCache(limits.MaxCachedPeers);
+        _decoder = new FastEntryDecoder(Strings, Endpoints, Peers);
+    }
+
+    public InternTable Strings { get; }
+
+    public InternTable Endpoints { get; }
+
+    public PeerCache Peers { get; }
+
+    public MessageResult Process(ReadOnlySpan<byte> payload, AccessLogStreamState stream, IngestTally tally)
+    {
+        var facts = ArrayPool<EntryFacts>.Shared.Rent(64);
+        var count = 0;
+        try
+        {
+            ReadOnlySpan<byte> identifier = default;
+            var hasIdentifier = false;
+            var kind = 0;
+            var r = new ProtoReader(payload);
+            while (r.NextField(out var f, out var w))
+            {
+                if (f == F.StreamAccessLogsMessage.Identifier && w == F.WireLength)
+                {
+                    identifier = r.Bytes();
+                    hasIdentifier = true;
+                }
+                else if (f is F.StreamAccessLogsMessage.HttpLogs or F.StreamAccessLogsMessage.TcpLogs && w == F.WireLength)
+                {
+                    // A oneof: a different member replaces the entries; the same one again appends (merge).
+                    if (kind != f)
+                    {
+                        Array.Clear(facts, 0, count);
+                        count = 0;
+                        kind = f;
+                    }
+
+                    if (!DecodeEntries(r.Bytes(), f == F.StreamAccessLogsMessage.HttpLogs, ref facts, ref count))
+                    {
+                        return Malformed("an access log entry does not parse");
+                    }
+                }
+                else
+                {
+                    r.Skip(w, f);
+                }
+            }
+
+            if (r.Failed)
+            {
+                return Malformed("the message does not parse");
+            }
+
+            if (hasIdentifier)
+            {
+                StreamAccessLogsMessage.Types.Identifier id;
+                try
+                {
+                    id = StreamAccessLogsMessage.Types.Identifier.Parser.ParseFrom(identifier);
+                }
+                catch (InvalidProtocolBufferException ex)
+                {
+                    return Malformed(ex.Message);
+                }
+
+                stream.Identity = StreamIdentityParser.Parse(id.Node, id.LogName);
+                stream.IdentityChanged = true;
+            }
+
+            if (stream.Identity is not { } identity)
+            {
+                tally.Received += count;
+                tally.Reject(RejectReason.MissingIdentifier, count);
+                return new MessageResult(MessageStatus.MissingIdentifier, Entries: count);
+            }
+
+            var clock = new EntryClock(_time.GetUtcNow(), _analyzer.Settings);
+            var shard = _aggregator.CurrentShard;
+            lock (shard.Sync)
+            {
+                if (kind == F.StreamAccessLogsMessage.HttpLogs)
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        _analyzer.AnalyzeHttp(identity, ref facts[i], clock, tally, shard);
+                    }
+                }
+                else if (kind == F.StreamAccessLogsMessage.TcpLogs)
+                {
+                    var connections = stream.Connections ??= new TcpConnectionTracker();
+                    for (var i = 0; i < count; i++)
+                    {
+                        _analyzer.AnalyzeTcp(identity, ref facts[i], clock, tally, shard, connections);
+                    }
+                }
+            }
+
+            return new MessageResult(MessageStatus.Analyzed, Entries: count);
+        }
+        finally
+        {
+            // The facts hold strings and peers: clear them so the pooled array keeps nothing alive.
+            Array.Clear(facts, 0, count);
+            ArrayPool<EntryFacts>.Shared.Return(facts);
+        }
+    }
+
+    private static MessageResult Malformed(string error) => new(MessageStatus.Malformed, error);
+
+    private bool DecodeEntries(ReadOnlySpan<byte> list, bool http, ref EntryFacts[] facts, ref int count)
+    {
+        var decodePeers = http ? _analyzer.DecodeHttpPeers : _analyzer.DecodeTcpPeers;
+        var r = new ProtoReader(list);
+        while (r.NextField(out var f, out var w))
+        {
+            if (f != F.StreamAccessLogsMessage.LogEntry || w != F.WireLength)
+            {
+                r.Skip(w, f);
+                continue;
+            }
+
+            var entry = r.Bytes();
+            if (r.Failed)
+            {
+                return false;
+            }
+
+            if (count == facts.Length)
+            {
+                var larger = ArrayPool<EntryFacts>.Shared.Rent(facts.Length * 2);
+                Array.Copy(facts, larger, count);
+                Array.Clear(facts, 0, count);
+                ArrayPool<EntryFacts>.Shared.Return(facts);
+                facts = larger;
+            }
+
+            var ok = http ? _decoder.DecodeHttp(entry, decodePeers, out facts[count]) : _decoder.DecodeTcp(entry, decodePeers, out facts[count]);
+            if (!ok)
+            {
+                return false;
+            }
+
+            count++;
+        }
+
+        return !r.Failed;
+    }
+}
+
+/// <summary>Bounds of the fast pipeline's tables.</summary>
+internal sealed record FastPipelineLimits
+{
+    /// <summary>Cluster names, IPs, hosts, SPIFFE ids.</summary>
+    public int MaxInternedStrings { get; init; } = 200_000;
+
+    /// <summary><c>METHOD /path</c> strings (the aggregation caps endpoints per service separately).</summary>
+    public int MaxInternedEndpoints { get; init; } = 200_000;
+
+    /// <summary>Distinct peer metadata payloads (one per workload instance in practice).</summary>
+    public int MaxCachedPeers { get; init; } = 100_000;
+}
