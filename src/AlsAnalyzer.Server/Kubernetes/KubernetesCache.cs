@@ -25,7 +25,7 @@ internal sealed class KubernetesCache : BackgroundService
     private readonly ServiceNameTemplate _template;
     private KubernetesIndex _index = KubernetesIndex.Empty;
     private int _dirty;
-    private bool _loggedSync;
+    private bool _indexSynced;
     private ResourceWatcher<V1Pod, V1PodList, PodRecord>? _pods;
     private ResourceWatcher<V1Service, V1ServiceList, ServiceRecord>? _services;
     private ResourceWatcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>? _slices;
@@ -55,7 +55,8 @@ internal sealed class KubernetesCache : BackgroundService
 
     public KubernetesIndex Current => Volatile.Read(ref _index);
 
-    public bool Synced => Enabled && Watchers().All(w => w.Synced);
+    /// <summary>True once the index in use was built after every resource completed its first list.</summary>
+    public bool Synced => Enabled && Volatile.Read(ref _indexSynced);
 
     /// <summary>True while a watch fails without contact for longer than the stale limit, or before the first sync.</summary>
     public bool Stale
@@ -215,6 +216,8 @@ internal sealed class KubernetesCache : BackgroundService
 
     private void Rebuild()
     {
+        // Read before the snapshots: an index built from state listed in full.
+        var synced = Watchers().All(w => w.Synced);
         var pods = _pods!.Snapshot();
         var services = _services!.Snapshot();
         var slices = _slices!.Snapshot();
@@ -225,11 +228,10 @@ internal sealed class KubernetesCache : BackgroundService
         _metrics.Objects("services", services.Count);
         _metrics.Objects("endpointslices", slices.Count);
         _metrics.Objects("nodes", nodes.Count);
-        var synced = Synced;
         _metrics.Index(index.Addresses, synced);
-        if (synced && !_loggedSync)
+        if (synced && !Volatile.Read(ref _indexSynced))
         {
-            _loggedSync = true;
+            Volatile.Write(ref _indexSynced, true);
             KubeLog.Synced(_logger, pods.Count, services.Count, slices.Count, nodes.Count, index.Addresses);
         }
     }

@@ -9,8 +9,9 @@ namespace AlsAnalyzer.Server.Kubernetes;
 /// <summary>
 /// Keeps a local copy of one resource with list + watch, the way the API server expects:
 /// a paged list gives the state and a resourceVersion; a watch from that version (with
-/// bookmarks) streams changes; a watch that times out resumes from the last version seen;
-/// <c>410 Gone</c> (history compacted) forces a relist; errors back off exponentially. Objects
+/// bookmarks) streams changes; a watch that times out, or sends a line that does not parse,
+/// resumes from the last version seen; <c>410 Gone</c> (history compacted) forces a relist, and
+/// so does any other error, after an exponential backoff. Objects
 /// that do not map, events that do not parse and unknown kinds are counted and skipped: the
 /// copy keeps its last good state.
 /// </summary>
@@ -134,6 +135,22 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord>
             {
                 return;
             }
+            catch (JsonException ex)
+            {
+                // A line of the watch stream that does not parse ends the stream: count and log
+                // it, and resume from the last resourceVersion applied, so nothing is lost.
+                _metrics.Malformed(_resource, "unparsable_event");
+                _metrics.WatchRestart(_resource, "unparsable_event");
+                KubeLog.WatchEventRejected(_logger, _resource, ex.Message);
+                try
+                {
+                    await Task.Delay(Jitter(_settings.BackoffInitial), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             catch (Exception ex)
             {
                 Healthy = false;
@@ -150,6 +167,11 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord>
                 }
 
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _settings.BackoffMax.Ticks));
+
+                // As client-go's reflector does: after a failure, list again. The list proves the
+                // API server is back (a resumed watch says nothing until its first event) and
+                // catches up on anything the failure may have hidden.
+                resourceVersion = null;
             }
         }
     }
@@ -290,7 +312,6 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord>
             ("unauthorized", $"unauthorized: the credentials were refused ({StatusMessage(h)})"),
         HttpOperationException h => ("http_" + (int)(h.Response?.StatusCode ?? 0), $"HTTP {(int)(h.Response?.StatusCode ?? 0)}: {StatusMessage(h)}"),
         HttpRequestException r => ("unreachable", "API server unreachable: " + r.Message),
-        JsonException j => ("unparsable_response", "response did not parse: " + j.Message),
         _ => ("error", ex.GetType().Name + ": " + ex.Message),
     };
 
