@@ -20,7 +20,7 @@ internal static class AlsHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        AddSkyWalkingAliases(builder.Configuration);
+        AddSkyWalkingAliases(builder.Configuration, Environment.GetEnvironmentVariable);
         builder.Services.AddOptions<AlsOptions>()
             .Bind(builder.Configuration.GetSection(AlsOptions.Section))
             .ValidateOnStart();
@@ -138,12 +138,12 @@ internal static class AlsHost
     /// SkyWalking's environment variables name the same analyzer chains; they apply when our
     /// own settings (<c>Als__HttpAnalyzers</c>, <c>Als__TcpAnalyzers</c>) are not given.
     /// </summary>
-    private static void AddSkyWalkingAliases(ConfigurationManager configuration)
+    internal static void AddSkyWalkingAliases(ConfigurationManager configuration, Func<string, string?> environment)
     {
         var aliases = new Dictionary<string, string?>();
         foreach (var (alias, key) in new[] { ("SW_ENVOY_METRIC_ALS_HTTP_ANALYSIS", "Als:HttpAnalyzers"), ("SW_ENVOY_METRIC_ALS_TCP_ANALYSIS", "Als:TcpAnalyzers") })
         {
-            var value = Environment.GetEnvironmentVariable(alias);
+            var value = environment(alias);
             if (!string.IsNullOrWhiteSpace(value) && string.IsNullOrWhiteSpace(configuration[key]))
             {
                 aliases[key] = value;
