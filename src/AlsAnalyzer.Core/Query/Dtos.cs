@@ -61,6 +61,16 @@ internal record FiguresDto
 
 internal sealed record EdgeDto : FiguresDto
 {
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public EdgeDto(FiguresDto figures, string source, string target, string protocol, string reportedBy)
+        : base(figures)
+    {
+        Source = source;
+        Target = target;
+        Protocol = protocol;
+        ReportedBy = reportedBy;
+    }
+
     [JsonPropertyOrder(-4)]
     public required string Source { get; init; }
 
@@ -106,6 +116,14 @@ internal sealed record InstanceDto(string Name, long Inbound, long InboundErrors
 
 internal sealed record EndpointDto : FiguresDto
 {
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public EndpointDto(FiguresDto figures, string endpoint, string protocol)
+        : base(figures)
+    {
+        Endpoint = endpoint;
+        Protocol = protocol;
+    }
+
     [JsonPropertyOrder(-2)]
     public required string Endpoint { get; init; }
 

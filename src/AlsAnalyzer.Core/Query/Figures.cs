@@ -50,26 +50,8 @@ internal static class Figures
     public static EdgeDto Edge(EdgeKey key, EdgeStats stats)
     {
         var tcp = key.Protocol == TrafficProtocol.Tcp;
-        var preferred = stats.Preferred!;
-        var top = Of(preferred, tcp, serverSide: stats.Server is not null);
-        return new EdgeDto
+        return new EdgeDto(Top(stats, tcp), key.Source.Id, key.Target.Id, ProtocolName(key.Protocol), stats.Server is not null ? "server" : "client")
         {
-            Source = key.Source.Id,
-            Target = key.Target.Id,
-            Protocol = ProtocolName(key.Protocol),
-            ReportedBy = stats.Server is not null ? "server" : "client",
-            Requests = top.Requests,
-            Errors = top.Errors,
-            StatusCodes = top.StatusCodes,
-            LatencyMs = top.LatencyMs,
-            Mtls = top.Mtls,
-            BytesSent = top.BytesSent,
-            BytesReceived = top.BytesReceived,
-            Connections = top.Connections,
-            ConnectionsOpened = top.ConnectionsOpened,
-            Blocked = top.Blocked,
-            Passthrough = top.Passthrough,
-            ResponseFlags = top.ResponseFlags,
             Client = stats.Client is null ? null : Of(stats.Client, tcp, serverSide: false),
             Server = stats.Server is null ? null : Of(stats.Server, tcp, serverSide: true),
         };
@@ -78,23 +60,15 @@ internal static class Figures
     public static EndpointDto Endpoint(EndpointKey key, EdgeStats stats)
     {
         var tcp = key.Protocol == TrafficProtocol.Tcp;
-        var top = Of(stats.Preferred!, tcp, serverSide: stats.Server is not null);
-        return new EndpointDto
+        return new EndpointDto(Top(stats, tcp), key.Endpoint, ProtocolName(key.Protocol))
         {
-            Endpoint = key.Endpoint,
-            Protocol = ProtocolName(key.Protocol),
-            Requests = top.Requests,
-            Errors = top.Errors,
-            StatusCodes = top.StatusCodes,
-            LatencyMs = top.LatencyMs,
-            Mtls = top.Mtls,
-            BytesSent = top.BytesSent,
-            BytesReceived = top.BytesReceived,
-            ResponseFlags = top.ResponseFlags,
             Client = stats.Client is null ? null : Of(stats.Client, tcp, serverSide: false),
             Server = stats.Server is null ? null : Of(stats.Server, tcp, serverSide: true),
         };
     }
+
+    /// <summary>The top-level figures: the server side's when the server reported, else the client's.</summary>
+    private static FiguresDto Top(EdgeStats stats, bool tcp) => Of(stats.Preferred!, tcp, serverSide: stats.Server is not null);
 
     private static Dictionary<string, long> StatusCodes(SideStats s)
     {

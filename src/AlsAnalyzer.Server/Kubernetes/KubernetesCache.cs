@@ -111,51 +111,41 @@ internal sealed class KubernetesCache : BackgroundService
                 BackoffInitial = TimeSpan.FromMilliseconds(_options.KubernetesBackoffInitialMilliseconds),
                 BackoffMax = TimeSpan.FromSeconds(_options.KubernetesBackoffMaxSeconds),
             };
-            var logger = _loggers.CreateLogger<ResourceWatcher<V1Pod, V1PodList, PodRecord>>();
-            _pods = new(
+            ResourceWatcher<TObject, TList, TRecord> Watcher<TObject, TList, TRecord>(
+                string resource,
+                string kind,
+                ListCall<TList> list,
+                WatchCall<TObject> watch,
+                Func<TObject, TRecord?> map)
+                where TObject : IKubernetesObject<V1ObjectMeta>
+                where TList : IKubernetesObject<V1ListMeta>, IItems<TObject>
+                where TRecord : class =>
+                new(resource, kind, list, watch, map, Changed, _metrics, _loggers.CreateLogger<ResourceWatcher<TObject, TList, TRecord>>(), _time, settings);
+
+            _pods = Watcher<V1Pod, V1PodList, PodRecord>(
                 "pods",
                 "Pod",
                 (c, l, ct) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
-                KubeMapper.Pod,
-                Changed,
-                _metrics,
-                logger,
-                _time,
-                settings);
-            _services = new(
+                KubeMapper.Pod);
+            _services = Watcher<V1Service, V1ServiceList, ServiceRecord>(
                 "services",
                 "Service",
                 (c, l, ct) => client.CoreV1.ListServiceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
-                KubeMapper.Service,
-                Changed,
-                _metrics,
-                logger,
-                _time,
-                settings);
-            _slices = new(
+                KubeMapper.Service);
+            _slices = Watcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>(
                 "endpointslices",
                 "EndpointSlice",
                 (c, l, ct) => client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
-                KubeMapper.EndpointSlice,
-                Changed,
-                _metrics,
-                logger,
-                _time,
-                settings);
-            _nodes = new(
+                KubeMapper.EndpointSlice);
+            _nodes = Watcher<V1Node, V1NodeList, NodeRecord>(
                 "nodes",
                 "Node",
                 (c, l, ct) => client.CoreV1.ListNodeWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
-                KubeMapper.Node,
-                Changed,
-                _metrics,
-                logger,
-                _time,
-                settings);
+                KubeMapper.Node);
 
             await Task.WhenAll(
                 _pods.RunAsync(stoppingToken),
