@@ -18,6 +18,10 @@ internal sealed class InternTable
     private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private long _misses;
 
+    // ConcurrentDictionary.Count takes every bucket lock; a counter of our own keeps the
+    // "is the table full" check on a miss lock-free.
+    private int _count;
+
     public InternTable(int capacity)
     {
         Capacity = capacity;
@@ -26,7 +30,7 @@ internal sealed class InternTable
 
     public int Capacity { get; }
 
-    public int Count => _table.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Strings returned without being kept because the table was full.</summary>
     public long Overflow => Interlocked.Read(ref _misses);
@@ -44,9 +48,15 @@ internal sealed class InternTable
         }
 
         var s = chars.ToString();
-        if (_table.Count < Capacity)
+        if (Volatile.Read(ref _count) < Capacity)
         {
-            return _table.GetOrAdd(s, s);
+            if (_table.TryAdd(s, s))
+            {
+                Interlocked.Increment(ref _count);
+                return s;
+            }
+
+            return _table.TryGetValue(s, out existing) ? existing : s;
         }
 
         Interlocked.Increment(ref _misses);

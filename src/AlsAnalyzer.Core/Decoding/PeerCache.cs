@@ -55,7 +55,10 @@ internal sealed class PeerCache(int capacity)
     {
         private readonly ConcurrentDictionary<byte[], (PeerDecodeStatus, PeerInfo?)> _map = new(ByteContentComparer.Instance);
 
-        public int Count => _map.Count;
+        // Counted here: ConcurrentDictionary.Count takes every bucket lock.
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
 
         public (PeerDecodeStatus, PeerInfo?) Get(ReadOnlySpan<byte> value, Decoder decode)
         {
@@ -66,9 +69,9 @@ internal sealed class PeerCache(int capacity)
             }
 
             var decoded = decode(value);
-            if (_map.Count < capacity)
+            if (Volatile.Read(ref _count) < capacity && _map.TryAdd(value.ToArray(), decoded))
             {
-                _map.TryAdd(value.ToArray(), decoded);
+                Interlocked.Increment(ref _count);
             }
 
             return decoded;

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text;
+using AlsAnalyzer.Benchmarks.Cli;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+
+namespace AlsAnalyzer.Benchmarks.InProcess;
+
+/// <summary>
+/// <c>bench [--smoke] [-- BenchmarkDotNet args]</c>: runs <see cref="IngestBenchmarks"/>, then
+/// prints per corpus the median ns and bytes per entry of every variant and its ratio to the
+/// floor, to the naive baseline and to the reference pipeline. Exits 1 if a benchmark failed.
+/// </summary>
+internal static class BenchCommand
+{
+    public static int Run(CliArgs args)
+    {
+        var smoke = args.Flag("smoke");
+        args.RejectUnknown();
+        return Run(smoke, args.PassThrough);
+    }
+
+    public static int Run(bool smoke, IReadOnlyList<string> benchmarkDotNetArgs)
+    {
+        string[] bdnArgs = benchmarkDotNetArgs.Count > 0 ? [.. benchmarkDotNetArgs] : ["--filter", "*"];
+        var summaries = BenchmarkSwitcher.FromTypes([typeof(IngestBenchmarks)]).Run(bdnArgs, new AlsBenchmarkConfig(smoke)).ToList();
+        var failures = new List<string>();
+        if (summaries.Count == 0)
+        {
+            failures.Add("no benchmark ran (check the --filter)");
+        }
+
+        foreach (var summary in summaries)
+        {
+            if (summary.HasCriticalValidationErrors)
+            {
+                failures.Add($"{summary.Title}: critical validation errors");
+            }
+
+            foreach (var benchmark in summary.BenchmarksCases)
+            {
+                var report = summary[benchmark];
+                if (report is null || !report.Success || report.ResultStatistics is null)
+                {
+                    failures.Add($"{benchmark.DisplayInfo}: failed");
+                }
+            }
+
+            var table = RatioTable(summary, smoke);
+            Console.WriteLine();
+            Console.WriteLine(table);
+            var directory = summary.ResultsDirectoryPath;
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(Path.Combine(directory, smoke ? "ingest-ratios-smoke.md" : "ingest-ratios.md"), table);
+        }
+
+        foreach (var failure in failures)
+        {
+            Console.Error.WriteLine("FAILED: " + failure);
+        }
+
+        return failures.Count == 0 ? 0 : 1;
+    }
+
+    private static string RatioTable(Summary summary, bool smoke)
+    {
+        var rows = summary.Reports
+            .Where(r => r.Success && r.ResultStatistics is not null)
+            .Select(r => (
+                Corpus: (string)r.BenchmarkCase.Parameters["Corpus"],
+                Variant: (string)r.BenchmarkCase.Parameters["Variant"],
+                Median: r.ResultStatistics!.Median,
+                Allocated: r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0))
+            .ToList();
+        var text = new StringBuilder();
+        var ci = CultureInfo.InvariantCulture;
+        text.AppendLine(smoke
+            ? "Per-entry medians (SMOKE: one cold invocation, not a measurement):"
+            : "Per-entry medians, measured side by side in this run:");
+        text.AppendLine();
+        text.AppendLine("| corpus | variant | median ns/entry | allocated B/entry | x floor (scan-deep) | x naive | x pipeline:reference |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var corpus in rows.Select(r => r.Corpus).Distinct())
+        {
+            var group = rows.Where(r => r.Corpus == corpus).ToList();
+            double? Of(string variant) => group.Where(r => r.Variant == variant).Select(r => (double?)r.Median).FirstOrDefault();
+            var floor = Of(IngestVariants.Floor);
+            var naive = Of(IngestVariants.Naive);
+            var reference = Of(IngestVariants.PipelinePrefix + "reference");
+            foreach (var variant in IngestVariants.Names)
+            {
+                var row = group.FirstOrDefault(r => r.Variant == variant);
+                if (row.Variant is null)
+                {
+                    continue;
+                }
+
+                text.AppendLine(string.Create(
+                    ci,
+                    $"| {corpus} | {variant} | {row.Median:F1} | {row.Allocated:N0} | {Ratio(row.Median, floor)} | {Ratio(row.Median, naive)} | {Ratio(row.Median, reference)} |"));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Ratio(double value, double? baseline) =>
+        baseline is > 0 ? (value / baseline.Value).ToString("F2", CultureInfo.InvariantCulture) : "-";
+}

@@ -1,0 +1,52 @@
+using AlsAnalyzer.Benchmarks.Cli;
+using AlsAnalyzer.Benchmarks.Corpus;
+using AlsAnalyzer.Benchmarks.EndToEnd;
+using AlsAnalyzer.Benchmarks.InProcess;
+
+namespace AlsAnalyzer.Benchmarks;
+
+internal static class Program
+{
+    private const string Usage = """
+        usage: dotnet run --project benchmarks/AlsAnalyzer.Benchmarks -c Release -- COMMAND [options]
+
+          corpus --name istio-mx|k8s-plain --out DIR [--streams 64 --messages 16 --entries 50 --seed N --start ISO|now --span 90]
+          bench [--smoke] [-- BenchmarkDotNet args, e.g. --filter *]
+          loadgen --target http://HOST:PORT [--streams 16 --connections N --duration 10 | --messages-per-stream N] [--name CORPUS | --from DIR]
+          e2e [--corpus istio-mx --streams 16 --connections N --duration 12 --rounds 3 --warmup 5 --modes analyze,reference,discard --h2load auto|off --h2load-requests 300 --server DLL] [--smoke]
+          many-streams [--streams 10000 --loaded 100 --duration 15 --channels 1 --open-concurrency 200 --mode analyze --server DLL] [--smoke]
+          smoke [--server DLL]      every tool once, in seconds; fails only on functional errors
+
+        See benchmarks/README.md.
+        """;
+
+    public static async Task<int> Main(string[] argv)
+    {
+        try
+        {
+            var args = CliArgs.Parse(argv);
+            return args.Command switch
+            {
+                "corpus" => CorpusCommand.Run(args),
+                "bench" => BenchCommand.Run(args),
+                "loadgen" => await LoadGenCommand.RunAsync(args).ConfigureAwait(false),
+                "e2e" => await E2eCommand.RunAsync(args).ConfigureAwait(false),
+                "many-streams" => await ManyStreamsCommand.RunAsync(args).ConfigureAwait(false),
+                "smoke" => await SmokeCommand.RunAsync(args).ConfigureAwait(false),
+                _ => PrintUsage(),
+            };
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine("error: " + ex.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+    }
+
+    private static int PrintUsage()
+    {
+        Console.WriteLine(Usage);
+        return 2;
+    }
+}
