@@ -11,11 +11,32 @@ internal struct ConnectionKey
 
     private ulong _hash;
 
-    public static ConnectionKey Start() => new() { _hash = Offset };
+    private static ConnectionKey Start() => new() { _hash = Offset };
 
-    public readonly ulong Value => _hash == 0 ? 1 : _hash;
+    /// <summary>The key of a connection Envoy gave a stream id.</summary>
+    public static ulong ForStreamId(ReadOnlySpan<byte> streamId)
+    {
+        var key = Start();
+        key.Add(1);
+        key.Add(streamId);
+        return key.Value;
+    }
 
-    public void Add(ReadOnlySpan<byte> bytes)
+    /// <summary>The key of a connection without stream id: its downstream peer and start time.</summary>
+    public static ulong ForPeer(ReadOnlySpan<byte> ip, uint port, long startSeconds, int startNanos)
+    {
+        var key = Start();
+        key.Add(2);
+        key.Add(ip);
+        key.Add(port);
+        key.Add((ulong)startSeconds);
+        key.Add((ulong)startNanos);
+        return key.Value;
+    }
+
+    private readonly ulong Value => _hash == 0 ? 1 : _hash;
+
+    private void Add(ReadOnlySpan<byte> bytes)
     {
         var h = _hash;
         foreach (var b in bytes)
@@ -26,18 +47,10 @@ internal struct ConnectionKey
         _hash = h;
     }
 
-    public void Add(ulong value)
+    private void Add(ulong value)
     {
         Span<byte> bytes = stackalloc byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
         Add(bytes);
-    }
-
-    public void Add(string text)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        var bytes = System.Text.Encoding.UTF8.GetByteCount(text) <= buffer.Length ? buffer : new byte[System.Text.Encoding.UTF8.GetByteCount(text)];
-        var n = System.Text.Encoding.UTF8.GetBytes(text, bytes);
-        Add(bytes[..n]);
     }
 }

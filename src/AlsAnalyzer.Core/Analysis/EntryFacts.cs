@@ -10,6 +10,21 @@ namespace AlsAnalyzer.Core.Analysis;
 /// </summary>
 internal struct EntryFacts
 {
+    /// <summary>Facts with every string empty and the "absent" markers set: where both decoders start.</summary>
+    public static EntryFacts Empty() => new()
+    {
+        UpstreamCluster = string.Empty,
+        DownstreamDirectRemoteIp = string.Empty,
+        DownstreamRemoteIp = string.Empty,
+        DownstreamLocalIp = string.Empty,
+        UpstreamRemoteIp = string.Empty,
+        PeerSpiffe = string.Empty,
+        Endpoint = string.Empty,
+        AuthorityHost = string.Empty,
+        GrpcStatus = -1,
+        LatencyMicros = -1,
+    };
+
     public bool HasCommon;
     public bool HasStart;
     public long StartSeconds;

@@ -47,21 +47,13 @@ internal static class ReferenceFacts
         facts.TcpReceivedBytes = entry.ConnectionProperties?.ReceivedBytes ?? 0;
         facts.TcpSentBytes = entry.ConnectionProperties?.SentBytes ?? 0;
         facts.IsFinalTcp = EntryAnalyzer.IsFinalTcpEntry(common.AccessLogType, common.IntermediateLogEntry);
-        var key = ConnectionKey.Start();
         if (common.StreamId.Length > 0)
         {
-            key.Add(1);
-            key.Add(common.StreamId);
-            facts.ConnectionKey = key.Value;
+            facts.ConnectionKey = ConnectionKey.ForStreamId(System.Text.Encoding.UTF8.GetBytes(common.StreamId));
         }
         else if (common.DownstreamRemoteAddress?.SocketAddress is { } remote && common.StartTime is { } start)
         {
-            key.Add(2);
-            key.Add(remote.Address);
-            key.Add(remote.PortValue);
-            key.Add((ulong)start.Seconds);
-            key.Add((ulong)start.Nanos);
-            facts.ConnectionKey = key.Value;
+            facts.ConnectionKey = ConnectionKey.ForPeer(System.Text.Encoding.UTF8.GetBytes(remote.Address), remote.PortValue, start.Seconds, start.Nanos);
         }
 
         return facts;
@@ -87,19 +79,7 @@ internal static class ReferenceFacts
 
     private static EntryFacts Common(AccessLogCommon? common, bool decodePeers)
     {
-        var facts = new EntryFacts
-        {
-            UpstreamCluster = string.Empty,
-            DownstreamDirectRemoteIp = string.Empty,
-            DownstreamRemoteIp = string.Empty,
-            DownstreamLocalIp = string.Empty,
-            UpstreamRemoteIp = string.Empty,
-            PeerSpiffe = string.Empty,
-            Endpoint = string.Empty,
-            AuthorityHost = string.Empty,
-            GrpcStatus = -1,
-            LatencyMicros = -1,
-        };
+        var facts = EntryFacts.Empty();
         if (common is null)
         {
             return facts;

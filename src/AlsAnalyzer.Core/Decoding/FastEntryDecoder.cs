@@ -31,7 +31,7 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
 
     public bool DecodeHttp(ReadOnlySpan<byte> entry, bool decodePeers, out EntryFacts facts)
     {
-        facts = Empty();
+        facts = EntryFacts.Empty();
         ReadOnlySpan<byte> common = default, request = default, response = default;
         bool hasCommon = false, hasRequest = false, hasResponse = false;
         var version = 0;
@@ -99,7 +99,7 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
 
     public bool DecodeTcp(ReadOnlySpan<byte> entry, bool decodePeers, out EntryFacts facts)
     {
-        facts = Empty();
+        facts = EntryFacts.Empty();
         ReadOnlySpan<byte> common = default, connection = default;
         bool hasCommon = false, hasConnection = false;
         var r = new ProtoReader(entry);
@@ -160,20 +160,6 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
 
         return true;
     }
-
-    private static EntryFacts Empty() => new()
-    {
-        UpstreamCluster = string.Empty,
-        DownstreamDirectRemoteIp = string.Empty,
-        DownstreamRemoteIp = string.Empty,
-        DownstreamLocalIp = string.Empty,
-        UpstreamRemoteIp = string.Empty,
-        PeerSpiffe = string.Empty,
-        Endpoint = string.Empty,
-        AuthorityHost = string.Empty,
-        GrpcStatus = -1,
-        LatencyMicros = -1,
-    };
 
     private bool Common(ReadOnlySpan<byte> common, bool decodePeers, bool tcp, ref EntryFacts facts, out ulong wireSent, out ulong wireReceived)
     {
@@ -321,21 +307,13 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
         if (tcp)
         {
             facts.IsFinalTcp = EntryAnalyzer.IsFinalTcpEntry((AccessLogType)logType, intermediate);
-            var key = ConnectionKey.Start();
             if (!streamId.IsEmpty)
             {
-                key.Add(1);
-                key.Add(streamId);
-                facts.ConnectionKey = key.Value;
+                facts.ConnectionKey = ConnectionKey.ForStreamId(streamId);
             }
             else if (remoteSocket && facts.HasStart)
             {
-                key.Add(2);
-                key.Add(remoteIp);
-                key.Add(remotePort);
-                key.Add((ulong)facts.StartSeconds);
-                key.Add((ulong)facts.StartNanos);
-                facts.ConnectionKey = key.Value;
+                facts.ConnectionKey = ConnectionKey.ForPeer(remoteIp, remotePort, facts.StartSeconds, facts.StartNanos);
             }
         }
 
