@@ -123,17 +123,21 @@ public sealed class KubernetesMeshTests : IAsyncLifetime
     public async Task ExpiredResourceVersion_Relists_AndKeepsFollowing()
     {
         await using var server = await StartServerAsync();
+        await _kube.WaitForOpenWatchesAsync(FakeKubeResources.Pods, cancellationToken: Ct);
 
-        var moved = _kube.Add(KubeObjects.DeploymentPod("shop", "orders", "10.244.4.40", "node-1", Node1Ip));
+        // The pods watch's version falls behind (a service changes the global resourceVersion),
+        // history is compacted, and a line that does not parse ends the watch: it resumes from
+        // its old version, gets 410 Expired, and must list again.
+        _kube.Add(KubeObjects.Service("shop", "orders", "10.96.1.1"));
         _kube.CompactHistory();
-        _kube.DropWatchConnections("pods");
-        await WaitUntilAsync(async () => (await server.ScrapeAsync()).Get("als_kube_relists_total{resource=\"pods\",reason=\"gone\"}") >= 1
-            || (await server.ScrapeAsync()).Get("als_kube_objects{resource=\"pods\"}") >= 7);
+        _kube.SendGarbage(FakeKubeResources.Pods);
+        await WaitUntilAsync(async () => (await server.ScrapeAsync()).Get("als_kube_relists_total{resource=\"pods\",reason=\"gone\"}") >= 1, server);
 
+        var added = _kube.Add(KubeObjects.DeploymentPod("shop", "orders", "10.244.4.40", "node-1", Node1Ip));
         using var client = new AlsClient(server.GrpcAddress);
-        var orders = new Workload("shop", "orders", "v1", moved.Metadata.Name, "10.244.4.40");
-        await WaitUntilAsync(async () => await KnownAsync(server, "10.244.4.40", orders, Nodes.Sidecar(Workload(_details)), client));
-        Assert.True(_kube.RequestCount(FakeKubeResources.Pods, FakeKubeVerb.Watch) >= 2);
+        var orders = new Workload("shop", "orders", "v1", added.Metadata.Name, "10.244.4.40");
+        await WaitUntilAsync(() => KnownAsync(server, "10.244.4.40", orders, Nodes.Sidecar(Workload(_details)), client), server);
+        Assert.True(_kube.RequestCount(FakeKubeResources.Pods, FakeKubeVerb.List) >= 2);
     }
 
     [Fact]

@@ -171,7 +171,11 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord>
                 // As client-go's reflector does: after a failure, list again. The list proves the
                 // API server is back (a resumed watch says nothing until its first event) and
                 // catches up on anything the failure may have hidden.
-                resourceVersion = null;
+                if (resourceVersion is not null)
+                {
+                    _metrics.Relist(_resource, "error");
+                    resourceVersion = null;
+                }
             }
         }
     }
