@@ -162,19 +162,10 @@ internal sealed class KubernetesCache : BackgroundService
         base.Dispose();
     }
 
-    private IEnumerable<IWatcherState> Watchers()
-    {
-        if (_pods is null || _services is null || _slices is null || _nodes is null)
-        {
-            yield return NotStarted.Instance;
-            yield break;
-        }
-
-        yield return new State(_pods.Synced, _pods.Healthy, _pods.LastContact);
-        yield return new State(_services.Synced, _services.Healthy, _services.LastContact);
-        yield return new State(_slices.Synced, _slices.Healthy, _slices.LastContact);
-        yield return new State(_nodes.Synced, _nodes.Healthy, _nodes.LastContact);
-    }
+    private IEnumerable<IWatcherState> Watchers() =>
+        _pods is null || _services is null || _slices is null || _nodes is null
+            ? [NotStarted.Instance]
+            : [_pods, _services, _slices, _nodes];
 
     private void Changed()
     {
@@ -225,17 +216,6 @@ internal sealed class KubernetesCache : BackgroundService
             KubeLog.Synced(_logger, pods.Count, services.Count, slices.Count, nodes.Count, index.Addresses);
         }
     }
-
-    private interface IWatcherState
-    {
-        bool Synced { get; }
-
-        bool Healthy { get; }
-
-        DateTimeOffset? LastContact { get; }
-    }
-
-    private sealed record State(bool Synced, bool Healthy, DateTimeOffset? LastContact) : IWatcherState;
 
     private sealed class NotStarted : IWatcherState
     {

@@ -15,7 +15,7 @@ namespace AlsAnalyzer.Server.Kubernetes;
 /// that do not map, events that do not parse and unknown kinds are counted and skipped: the
 /// copy keeps its last good state.
 /// </summary>
-internal sealed class ResourceWatcher<TObject, TList, TRecord>
+internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
     where TObject : IKubernetesObject<V1ObjectMeta>
     where TList : IKubernetesObject<V1ListMeta>, IItems<TObject>
     where TRecord : class
@@ -57,8 +57,6 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord>
         _settings = settings;
     }
 
-    public string Resource => _resource;
-
     /// <summary>True once a full list completed.</summary>
     public bool Synced { get; private set; }
 
@@ -67,17 +65,6 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord>
 
     /// <summary>False while the watcher is failing and backing off.</summary>
     public bool Healthy { get; private set; }
-
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _items.Count;
-            }
-        }
-    }
 
     public List<TRecord> Snapshot()
     {
