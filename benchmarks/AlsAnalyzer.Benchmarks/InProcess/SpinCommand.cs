@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Globalization;
+using AlsAnalyzer.Benchmarks.Cli;
+using AlsAnalyzer.Benchmarks.Corpus;
+
+namespace AlsAnalyzer.Benchmarks.InProcess;
+
+/// <summary>
+/// <c>spin --variant pipeline:fast --corpus istio-mx --seconds 20</c>: runs one in-process variant
+/// in a loop and prints ns per entry every second. Not a measurement (BenchmarkDotNet is): a
+/// steady process to attach a profiler to, e.g. <c>perf record -g -p PID</c> with
+/// <c>DOTNET_PerfMapEnabled=1</c>.
+/// </summary>
+internal static class SpinCommand
+{
+    public static int Run(CliArgs args)
+    {
+        var variant = args.String("variant", IngestVariants.PipelinePrefix + "fast");
+        var corpus = args.String("corpus", CorpusKinds.IstioMxName);
+        var seconds = args.Double("seconds", 20);
+        args.RejectUnknown();
+
+        var runner = IngestVariants.Create(variant, BenchCorpus.Get(corpus));
+        Console.WriteLine($"{variant} {corpus}: {runner.Verify()} (pid {Environment.ProcessId})");
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < seconds)
+        {
+            var lap = Stopwatch.StartNew();
+            long entries = 0;
+            while (lap.ElapsedMilliseconds < 1000)
+            {
+                entries += runner.RunBatch();
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{lap.Elapsed.TotalNanoseconds / entries:F1} ns/entry"));
+        }
+
+        return 0;
+    }
+}
