@@ -213,7 +213,7 @@ public sealed class FastDecoderTests
         Assert.True(peers > 0);
     }
 
-    private static FastEntryDecoder Decoder() => new(new InternTable(10_000), new InternTable(10_000), new PeerCache(10_000));
+    private static FastEntryDecoder Decoder() => new(new InternTable(10_000), new InternTable(10_000), new ByteKeyTable<ParsedCluster>(10_000), new PeerCache(10_000));
 
     private static (IAccessLogPipeline Pipeline, Aggregator Aggregator) Pipeline(bool fast)
     {

@@ -24,7 +24,7 @@ internal sealed class LatencyHistogram
     public void Add(long micros, long count = 1)
     {
         var idx = IndexOf(micros);
-        var pos = Array.BinarySearch(_index, 0, _length, idx);
+        var pos = Find(idx);
         if (pos >= 0)
         {
             _counts[pos] += count;
@@ -41,7 +41,7 @@ internal sealed class LatencyHistogram
     {
         for (var i = 0; i < other._length; i++)
         {
-            var pos = Array.BinarySearch(_index, 0, _length, other._index[i]);
+            var pos = Find(other._index[i]);
             if (pos >= 0)
             {
                 _counts[pos] += other._counts[i];
@@ -115,6 +115,33 @@ internal sealed class LatencyHistogram
         var low = LowerBound(index);
         var width = 1L << ((index - SubBuckets) / SubBuckets);
         return low + ((width - 1) / 2.0);
+    }
+
+    /// <summary>As <see cref="Array.BinarySearch(Array, object)"/> over the used part of the index: the position, else its complement.</summary>
+    private int Find(ushort idx)
+    {
+        var index = _index;
+        int lo = 0, hi = _length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var v = index[mid];
+            if (v == idx)
+            {
+                return mid;
+            }
+
+            if (v < idx)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return ~lo;
     }
 
     private void Insert(int pos, ushort idx, long count)

@@ -12,11 +12,17 @@ namespace AlsAnalyzer.Core.Analysis;
 /// </summary>
 internal sealed class EntryAnalyzer
 {
+    // The chains as arrays: walked for every entry, without an interface call per element.
+    private readonly IPeerAnalyzer[] _http;
+    private readonly IPeerAnalyzer[] _tcp;
+
     public EntryAnalyzer(AnalysisSettings settings)
     {
         Settings = settings;
         DecodeHttpPeers = settings.HttpAnalyzers.Any(a => a is MxMeshAnalyzer);
         DecodeTcpPeers = settings.TcpAnalyzers.Any(a => a is MxMeshAnalyzer);
+        _http = [.. settings.HttpAnalyzers];
+        _tcp = [.. settings.TcpAnalyzers];
     }
 
     public AnalysisSettings Settings { get; }
@@ -71,7 +77,7 @@ internal sealed class EntryAnalyzer
             || ResponseFlagSet.IsFailure(record.Flags)
             || facts.GrpcStatus > 0;
 
-        Emit(reporter, ref facts, ref record, Settings.HttpAnalyzers, tally, sink);
+        Emit(reporter, ref facts, ref record, _http, tally, sink);
     }
 
     public void AnalyzeTcp(StreamIdentity reporter, ref EntryFacts facts, in EntryClock clock, IngestTally tally, ISideSink sink, TcpConnectionTracker connections)
@@ -105,7 +111,7 @@ internal sealed class EntryAnalyzer
         };
         record.Error = ResponseFlagSet.IsFailure(record.Flags);
 
-        Emit(reporter, ref facts, ref record, Settings.TcpAnalyzers, tally, sink);
+        Emit(reporter, ref facts, ref record, _tcp, tally, sink);
     }
 
     internal static bool IsFinalTcpEntry(AccessLogType type, bool intermediate) => type switch
@@ -172,11 +178,11 @@ internal sealed class EntryAnalyzer
         StreamIdentity reporter,
         ref EntryFacts facts,
         ref SideRecord record,
-        IReadOnlyList<IPeerAnalyzer> chain,
+        IPeerAnalyzer[] chain,
         IngestTally tally,
         ISideSink sink)
     {
-        var cluster = ClusterNames.Parse(facts.UpstreamCluster);
+        var cluster = facts.Cluster;
         bool server, client;
         if (reporter.ReportsBothSides)
         {
@@ -256,7 +262,7 @@ internal sealed class EntryAnalyzer
     /// The reporter as a node: from its node metadata (parsed once per stream), or, when that
     /// names no workload, from its own IPs through the analyzers that map addresses.
     /// </summary>
-    private static (NodeRef Node, string Instance) Reporter(StreamIdentity reporter, IReadOnlyList<IPeerAnalyzer> chain)
+    private static (NodeRef Node, string Instance) Reporter(StreamIdentity reporter, IPeerAnalyzer[] chain)
     {
         if (!reporter.Node.IsUnknown)
         {
@@ -265,7 +271,7 @@ internal sealed class EntryAnalyzer
 
         foreach (var ip in reporter.InstanceIps)
         {
-            for (var i = 0; i < chain.Count; i++)
+            for (var i = 0; i < chain.Length; i++)
             {
                 if (chain[i].IdentifyAddress(ip) is { IsIdentified: true } peer)
                 {
@@ -277,9 +283,9 @@ internal sealed class EntryAnalyzer
         return (reporter.Node, reporter.Instance);
     }
 
-    private static PeerInfo? Identify(IReadOnlyList<IPeerAnalyzer> chain, ref EntryFacts facts, PeerPosition position, IngestTally tally)
+    private static PeerInfo? Identify(IPeerAnalyzer[] chain, ref EntryFacts facts, PeerPosition position, IngestTally tally)
     {
-        for (var i = 0; i < chain.Count; i++)
+        for (var i = 0; i < chain.Length; i++)
         {
             var peer = chain[i].Identify(ref facts, position, tally);
             if (peer is { IsIdentified: true })
@@ -307,7 +313,7 @@ internal sealed class EntryAnalyzer
                 var host = facts.AuthorityHost;
                 if (host.Length == 0)
                 {
-                    host = CanonicalName.FirstOf(facts.UpstreamRemoteIp, facts.DownstreamLocalIp);
+                    host = (facts.UpstreamRemoteIp.IsEmpty ? facts.DownstreamLocalIp : facts.UpstreamRemoteIp).ToInternedString();
                 }
 
                 return host.Length > 0 ? NodeRef.External(host) : NodeRef.Unknown;
@@ -344,11 +350,11 @@ internal sealed class EntryAnalyzer
         return true;
     }
 
-    private static bool IsOwnAddress(StreamIdentity reporter, string ip)
+    private static bool IsOwnAddress(StreamIdentity reporter, IpText ip)
     {
         foreach (var own in reporter.InstanceIps)
         {
-            if (AddressText.SameIp(own, ip))
+            if (ip.SameAs(own))
             {
                 return true;
             }

@@ -14,10 +14,7 @@ internal struct EntryFacts
     public static EntryFacts Empty() => new()
     {
         UpstreamCluster = string.Empty,
-        DownstreamDirectRemoteIp = string.Empty,
-        DownstreamRemoteIp = string.Empty,
-        DownstreamLocalIp = string.Empty,
-        UpstreamRemoteIp = string.Empty,
+        Cluster = ClusterNames.Empty,
         PeerSpiffe = string.Empty,
         Endpoint = string.Empty,
         AuthorityHost = string.Empty,
@@ -36,11 +33,14 @@ internal struct EntryFacts
     public long LatencyMicros;
 
     public string UpstreamCluster;
+
+    /// <summary><see cref="UpstreamCluster"/>, parsed.</summary>
+    public ParsedCluster Cluster;
     public uint Flags;
-    public string DownstreamDirectRemoteIp;
-    public string DownstreamRemoteIp;
-    public string DownstreamLocalIp;
-    public string UpstreamRemoteIp;
+    public IpText DownstreamDirectRemoteIp;
+    public IpText DownstreamRemoteIp;
+    public IpText DownstreamLocalIp;
+    public IpText UpstreamRemoteIp;
 
     /// <summary>True when <c>upstream_remote_address</c> is present at all (even without an IP).</summary>
     public bool HasUpstreamRemote;

@@ -25,5 +25,5 @@ internal sealed class K8sMeshAnalyzer(Func<KubernetesIndex> index) : IPeerAnalyz
 
     public PeerInfo? IdentifyAddress(string ip) => index().Lookup(ip);
 
-    private static string CanonicalIp(string direct, string remote) => direct.Length > 0 ? direct : remote;
+    private static IpText CanonicalIp(IpText direct, IpText remote) => direct.IsEmpty ? remote : direct;
 }

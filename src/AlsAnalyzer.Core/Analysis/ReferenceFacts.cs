@@ -93,11 +93,12 @@ internal static class ReferenceFacts
         facts.DurationSeconds = common.Duration?.Seconds ?? 0;
         facts.LatencyMicros = Micros(common.TimeToLastDownstreamTxByte ?? common.Duration);
         facts.UpstreamCluster = common.UpstreamCluster;
+        facts.Cluster = ClusterNames.Parse(common.UpstreamCluster);
         facts.Flags = ResponseFlagSet.From(common.ResponseFlags);
-        facts.DownstreamDirectRemoteIp = AddressText.Ip(common.DownstreamDirectRemoteAddress);
-        facts.DownstreamRemoteIp = AddressText.Ip(common.DownstreamRemoteAddress);
-        facts.DownstreamLocalIp = AddressText.Ip(common.DownstreamLocalAddress);
-        facts.UpstreamRemoteIp = AddressText.Ip(common.UpstreamRemoteAddress);
+        facts.DownstreamDirectRemoteIp = IpText.FromString(AddressText.Ip(common.DownstreamDirectRemoteAddress));
+        facts.DownstreamRemoteIp = IpText.FromString(AddressText.Ip(common.DownstreamRemoteAddress));
+        facts.DownstreamLocalIp = IpText.FromString(AddressText.Ip(common.DownstreamLocalAddress));
+        facts.UpstreamRemoteIp = IpText.FromString(AddressText.Ip(common.UpstreamRemoteAddress));
         facts.HasUpstreamRemote = common.UpstreamRemoteAddress is not null;
         if (common.TlsProperties is { } tls)
         {

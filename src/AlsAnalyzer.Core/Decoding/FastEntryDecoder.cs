@@ -15,7 +15,7 @@ namespace AlsAnalyzer.Core.Decoding;
 /// entry (a property test holds it to that). It is lenient where the reference is strict
 /// about fields it never reads: garbage inside a skipped field is skipped too.
 /// </summary>
-internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoints, PeerCache peers)
+internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoints, ByteKeyTable<ParsedCluster> clusters, PeerCache peers)
 {
     private const int MaxPathChars = 2048;
 
@@ -185,7 +185,7 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
                             return false;
                         }
 
-                        facts.DownstreamRemoteIp = remoteSocket ? strings.InternUtf8(remoteIp) : string.Empty;
+                        facts.DownstreamRemoteIp = remoteSocket ? IpText.FromUtf8(remoteIp, strings) : default;
                         break;
                     case F.Common.DownstreamLocalAddress:
                         if (!AddressIp(value, out facts.DownstreamLocalIp))
@@ -226,7 +226,8 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
 
                         break;
                     case F.Common.UpstreamCluster:
-                        facts.UpstreamCluster = strings.InternUtf8(value);
+                        facts.Cluster = value.IsEmpty ? ClusterNames.Empty : clusters.GetOrAdd(value, ParseCluster);
+                        facts.UpstreamCluster = facts.Cluster.Name;
                         break;
                     case F.Common.ResponseFlags:
                         if (!Flags(value, ref facts.Flags))
@@ -319,6 +320,8 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
 
         return true;
     }
+
+    private static ParsedCluster ParseCluster(ReadOnlySpan<byte> name) => ClusterNames.Create(Encoding.UTF8.GetString(name));
 
     private (PeerDecodeStatus, PeerInfo?) Resolve(ref PeerSlots slots, bool upstream)
     {
@@ -439,10 +442,10 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
     }
 
     /// <summary>An Address's IP when it is a socket address (empty for pipes and internal addresses).</summary>
-    private bool AddressIp(ReadOnlySpan<byte> address, out string ip)
+    private bool AddressIp(ReadOnlySpan<byte> address, out IpText ip)
     {
         var ok = Address(address, out var bytes, out var socket, out _);
-        ip = ok && socket ? strings.InternUtf8(bytes) : string.Empty;
+        ip = ok && socket ? IpText.FromUtf8(bytes, strings) : default;
         return ok;
     }
 
@@ -752,29 +755,7 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
     private string Endpoint(int method, ReadOnlySpan<byte> path)
     {
         var cut = path.IndexOfAny((byte)'?', (byte)'#');
-        if (cut >= 0)
-        {
-            path = path[..cut];
-        }
-
-        var methodName = EntryAnalyzer.MethodName(method);
-        var max = methodName.Length + 1 + Encoding.UTF8.GetMaxCharCount(path.Length);
-        char[]? rented = null;
-        var buffer = max <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(max));
-        try
-        {
-            methodName.CopyTo(buffer);
-            buffer[methodName.Length] = ' ';
-            var n = Encoding.UTF8.GetChars(path, buffer[(methodName.Length + 1)..]);
-            return endpoints.Intern(buffer[..(methodName.Length + 1 + n)]);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<char>.Shared.Return(rented);
-            }
-        }
+        return endpoints.InternEndpoint(method, cut >= 0 ? path[..cut] : path);
     }
 
     /// <summary>As <see cref="EntryAnalyzer.HostOf"/>, over the authority's bytes.</summary>

@@ -1,90 +1,57 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Text;
 
 namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>
-/// A bounded table of strings looked up by span, so that names repeated in every entry
-/// (clusters, IPs, endpoints) cost a lookup, not an allocation. Lock-free reads
-/// (<see cref="ConcurrentDictionary{TKey,TValue}.GetAlternateLookup{TAlternateKey}"/>); past
-/// <see cref="Capacity"/> entries new strings are returned without being kept (and counted).
+/// A bounded table of strings looked up by their UTF-8 bytes, so that names repeated in every
+/// entry (clusters, IPs, endpoints) cost a hash of a few bytes and one comparison: no decoding,
+/// no allocation. Past <see cref="Capacity"/> entries new strings are returned without being
+/// kept (and counted). See <see cref="ByteKeyTable{TValue}"/>.
 /// </summary>
-internal sealed class InternTable
+internal sealed class InternTable(int capacity)
 {
-    private const int StackLimit = 256;
+    private const int StackLimit = 512;
 
-    private readonly ConcurrentDictionary<string, string> _table = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private long _misses;
+    private readonly ByteKeyTable<string> _table = new(capacity);
 
-    // ConcurrentDictionary.Count takes every bucket lock; a counter of our own keeps the
-    // "is the table full" check on a miss lock-free.
-    private int _count;
+    public int Capacity => _table.Capacity;
 
-    public InternTable(int capacity)
-    {
-        Capacity = capacity;
-        _lookup = _table.GetAlternateLookup<ReadOnlySpan<char>>();
-    }
-
-    public int Capacity { get; }
-
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _table.Count;
 
     /// <summary>Strings returned without being kept because the table was full.</summary>
-    public long Overflow => Interlocked.Read(ref _misses);
-
-    public string Intern(ReadOnlySpan<char> chars)
-    {
-        if (chars.IsEmpty)
-        {
-            return string.Empty;
-        }
-
-        if (_lookup.TryGetValue(chars, out var existing))
-        {
-            return existing;
-        }
-
-        var s = chars.ToString();
-        if (Volatile.Read(ref _count) < Capacity)
-        {
-            if (_table.TryAdd(s, s))
-            {
-                Interlocked.Increment(ref _count);
-                return s;
-            }
-
-            return _table.TryGetValue(s, out existing) ? existing : s;
-        }
-
-        Interlocked.Increment(ref _misses);
-        return s;
-    }
+    public long Overflow => _table.Overflow;
 
     /// <summary>Interns UTF-8 bytes (invalid sequences become U+FFFD, as the generated parser decodes them).</summary>
-    public string InternUtf8(ReadOnlySpan<byte> utf8)
-    {
-        if (utf8.IsEmpty)
-        {
-            return string.Empty;
-        }
+    public string InternUtf8(ReadOnlySpan<byte> utf8) => utf8.IsEmpty ? string.Empty : _table.GetOrAdd(utf8, Decode);
 
-        var max = Encoding.UTF8.GetMaxCharCount(utf8.Length);
-        char[]? rented = null;
-        var buffer = max <= StackLimit ? stackalloc char[StackLimit] : (rented = ArrayPool<char>.Shared.Rent(max));
+    /// <summary>
+    /// An HTTP endpoint, <c>METHOD /path</c>, interned by the method's enum value and the path's
+    /// bytes: the string is built only the first time.
+    /// </summary>
+    public string InternEndpoint(int method, ReadOnlySpan<byte> path)
+    {
+        var length = path.Length + 1;
+        byte[]? rented = null;
+        var key = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
         {
-            var n = Encoding.UTF8.GetChars(utf8, buffer);
-            return Intern(buffer[..n]);
+            // Method values are the RequestMethod enum's (0-9); anything else is named "-" anyway.
+            key[0] = (byte)Math.Clamp(method, 0, 255);
+            path.CopyTo(key[1..]);
+            return _table.GetOrAdd(key[..length], Endpoint);
         }
         finally
         {
             if (rented is not null)
             {
-                ArrayPool<char>.Shared.Return(rented);
+                ArrayPool<byte>.Shared.Return(rented);
             }
         }
     }
+
+    private static string Decode(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
+
+    private static string Endpoint(ReadOnlySpan<byte> key) =>
+        string.Concat(Analysis.EntryAnalyzer.MethodName(key[0]), " ", Encoding.UTF8.GetString(key[1..]));
 }

@@ -121,6 +121,33 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> buffer)
 
     private bool TryVarint(out ulong value)
     {
+        // Tags, small lengths and small numbers are one or two bytes: read those without the loop.
+        var position = _position;
+        var buffer = _buffer;
+        if ((uint)(position + 1) < (uint)buffer.Length)
+        {
+            uint b0 = buffer[position];
+            if (b0 < 0x80)
+            {
+                _position = position + 1;
+                value = b0;
+                return true;
+            }
+
+            uint b1 = buffer[position + 1];
+            if (b1 < 0x80)
+            {
+                _position = position + 2;
+                value = (b0 & 0x7F) | (b1 << 7);
+                return true;
+            }
+        }
+
+        return TryVarintSlow(out value);
+    }
+
+    private bool TryVarintSlow(out ulong value)
+    {
         value = 0;
         for (var shift = 0; shift < 64; shift += 7)
         {

@@ -31,13 +31,17 @@ internal sealed class FastPipeline : IAccessLogPipeline
         _time = time;
         Strings = new InternTable(limits.MaxInternedStrings);
         Endpoints = new InternTable(limits.MaxInternedEndpoints);
+        Clusters = new ByteKeyTable<ParsedCluster>(limits.MaxInternedStrings);
         Peers = new PeerCache(limits.MaxCachedPeers);
-        _decoder = new FastEntryDecoder(Strings, Endpoints, Peers);
+        _decoder = new FastEntryDecoder(Strings, Endpoints, Clusters, Peers);
     }
 
     public InternTable Strings { get; }
 
     public InternTable Endpoints { get; }
+
+    /// <summary>Upstream cluster names, parsed.</summary>
+    public ByteKeyTable<ParsedCluster> Clusters { get; }
 
     public PeerCache Peers { get; }
 
@@ -183,7 +187,7 @@ internal sealed class FastPipeline : IAccessLogPipeline
 /// <summary>Bounds of the fast pipeline's tables.</summary>
 internal sealed record FastPipelineLimits
 {
-    /// <summary>Cluster names, IPs, hosts, SPIFFE ids.</summary>
+    /// <summary>IPs, hosts, SPIFFE ids; and, in a table of their own, upstream cluster names.</summary>
     public int MaxInternedStrings { get; init; } = 200_000;
 
     /// <summary><c>METHOD /path</c> strings (the aggregation caps endpoints per service separately).</summary>

@@ -5,9 +5,28 @@ namespace AlsAnalyzer.Core.Model;
 /// whether a workload is a gateway is a property learnt from its reports (see
 /// <see cref="Aggregation.MinuteBucket.Gateways"/>), so that the ingress gateway seen as a
 /// peer by a sidecar and the same gateway reporting for itself are one node.
+/// The hash is computed once, when the node is made: nodes are made where their source is
+/// cached (a peer, a stream's identity, a cluster name) and then hashed by every aggregation
+/// lookup of every entry.
 /// </summary>
-internal readonly record struct NodeRef(NodeKind Kind, string Namespace, string Name)
+internal readonly record struct NodeRef
 {
+    private readonly int _hash;
+
+    public NodeRef(NodeKind kind, string @namespace, string name)
+    {
+        Kind = kind;
+        Namespace = @namespace;
+        Name = name;
+        _hash = HashCode.Combine(kind, @namespace, name);
+    }
+
+    public NodeKind Kind { get; }
+
+    public string Namespace { get; }
+
+    public string Name { get; }
+
     public static readonly NodeRef Unknown = new(NodeKind.Unknown, string.Empty, "unknown");
 
     /// <summary>The node that absorbs series past the cardinality caps.</summary>
@@ -34,4 +53,9 @@ internal readonly record struct NodeRef(NodeKind Kind, string Namespace, string 
         NodeKind.Unknown => Namespace.Length > 0 ? "unknown:" + Namespace + "/" + Name : Name,
         _ => Namespace + "/" + Name,
     };
+
+    public bool Equals(NodeRef other) =>
+        _hash == other._hash && Kind == other.Kind && string.Equals(Namespace, other.Namespace, StringComparison.Ordinal) && string.Equals(Name, other.Name, StringComparison.Ordinal);
+
+    public override int GetHashCode() => _hash;
 }

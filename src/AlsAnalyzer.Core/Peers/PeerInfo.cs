@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
 
@@ -6,6 +7,9 @@ namespace AlsAnalyzer.Core.Peers;
 /// <summary>A peer workload's identity, whichever encoding it arrived in.</summary>
 internal sealed record PeerInfo
 {
+    // A box, so that a peer shared by ingest threads publishes its node in one reference write.
+    private StrongBox<NodeRef>? _node;
+
     public string Namespace { get; init; } = string.Empty;
 
     /// <summary>Canonical service: peer <c>service</c>, else canonical-name label, else app, else workload.</summary>
@@ -26,7 +30,20 @@ internal sealed record PeerInfo
     /// <summary>A peer identifies a node only with a namespace and a service name.</summary>
     public bool IsIdentified => Namespace.Length > 0 && Service.Length > 0;
 
-    public NodeRef ToNode() => IsIdentified ? NodeRef.Service(Namespace, Service) : NodeRef.Unknown;
+    /// <summary>The node this peer is (made once: peers are cached and named by every entry).</summary>
+    public NodeRef ToNode() => (_node ??= new StrongBox<NodeRef>(IsIdentified ? NodeRef.Service(Namespace, Service) : NodeRef.Unknown)).Value;
+
+    public bool Equals(PeerInfo? other) =>
+        other is not null
+        && Namespace == other.Namespace
+        && Service == other.Service
+        && Workload == other.Workload
+        && Instance == other.Instance
+        && Version == other.Version
+        && Cluster == other.Cluster
+        && IsGateway == other.IsGateway;
+
+    public override int GetHashCode() => HashCode.Combine(Namespace, Service, Workload, Instance, Version, Cluster, IsGateway);
 
     internal static bool IsGatewayLabel(string key, string value) =>
         (key == "istio" && value is "ingressgateway" or "egressgateway")

@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Text;
+using AlsAnalyzer.Core.Decoding;
+
+namespace AlsAnalyzer.Core.Analysis;
+
+/// <summary>
+/// An IP as an entry logs it, kept as the text's bytes when they fit in 16 ASCII bytes (every
+/// IPv4 address, short IPv6 ones), else as a string. The fast decoder fills one with two loads
+/// instead of a table lookup, and only the analyses that need an IP look at it: the
+/// Kubernetes index looks it up as characters, and a string is made (interned) only where a
+/// node is named after an IP. One representation per text, whichever decoder made it, so
+/// equal texts are equal values.
+/// </summary>
+internal readonly record struct IpText
+{
+    private const int InlineBytes = 16;
+
+    // IPs named as external nodes; a mesh sends a bounded set of them.
+    private static readonly InternTable Strings = new(100_000);
+
+    private readonly ulong _lo;
+    private readonly ulong _hi;
+    private readonly int _inlineLength;
+    private readonly string? _text;
+
+    private IpText(ulong lo, ulong hi, int inlineLength)
+    {
+        _lo = lo;
+        _hi = hi;
+        _inlineLength = inlineLength;
+    }
+
+    private IpText(string text) => _text = text;
+
+    public bool IsEmpty => _inlineLength == 0 && _text is null;
+
+    public int Length => _text?.Length ?? _inlineLength;
+
+    /// <summary>From the address bytes of an entry; longer or non-ASCII texts go through <paramref name="strings"/>.</summary>
+    public static IpText FromUtf8(ReadOnlySpan<byte> utf8, InternTable strings)
+    {
+        if (utf8.IsEmpty)
+        {
+            return default;
+        }
+
+        if (utf8.Length <= InlineBytes)
+        {
+            // Zero-padded (stackalloc zeroes), so a high bit set anywhere is a non-ASCII byte of the text.
+            Span<byte> padded = stackalloc byte[InlineBytes];
+            utf8.CopyTo(padded);
+            var lo = BinaryPrimitives.ReadUInt64LittleEndian(padded);
+            var hi = BinaryPrimitives.ReadUInt64LittleEndian(padded[8..]);
+            if (((lo | hi) & 0x8080808080808080UL) == 0)
+            {
+                return new IpText(lo, hi, utf8.Length);
+            }
+        }
+
+        return new IpText(strings.InternUtf8(utf8));
+    }
+
+    /// <summary>From a decoded string (the reference decoder), in the same representation as <see cref="FromUtf8"/>.</summary>
+    public static IpText FromString(string text)
+    {
+        if (text.Length == 0)
+        {
+            return default;
+        }
+
+        if (text.Length <= InlineBytes && Ascii.IsValid(text))
+        {
+            Span<byte> padded = stackalloc byte[InlineBytes];
+            Encoding.ASCII.GetBytes(text, padded);
+            return new IpText(BinaryPrimitives.ReadUInt64LittleEndian(padded), BinaryPrimitives.ReadUInt64LittleEndian(padded[8..]), text.Length);
+        }
+
+        return new IpText(text);
+    }
+
+    /// <summary>Writes the text as characters; <paramref name="chars"/> holds at least <see cref="Length"/>.</summary>
+    public ReadOnlySpan<char> AsChars(Span<char> chars)
+    {
+        if (_text is not null)
+        {
+            return _text;
+        }
+
+        Span<byte> bytes = stackalloc byte[InlineBytes];
+        WriteBytes(bytes);
+        var n = Encoding.ASCII.GetChars(bytes[.._inlineLength], chars);
+        return chars[..n];
+    }
+
+    /// <summary>Case-insensitively the same text as <paramref name="other"/> (IPv6 hex digits may be either case); never for empty.</summary>
+    public bool SameAs(string other)
+    {
+        if (IsEmpty || other.Length != Length)
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[InlineBytes];
+        return AsChars(chars).Equals(other, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The text as a string, interned (for naming a node after an IP).</summary>
+    public string ToInternedString()
+    {
+        if (_text is not null)
+        {
+            return _text;
+        }
+
+        if (_inlineLength == 0)
+        {
+            return string.Empty;
+        }
+
+        Span<byte> bytes = stackalloc byte[InlineBytes];
+        WriteBytes(bytes);
+        return Strings.InternUtf8(bytes[.._inlineLength]);
+    }
+
+    public override string ToString()
+    {
+        Span<char> chars = stackalloc char[InlineBytes];
+        return _text ?? AsChars(chars).ToString();
+    }
+
+    private void WriteBytes(Span<byte> bytes)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, _lo);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes[8..], _hi);
+    }
+}
