@@ -13,6 +13,54 @@ public sealed class MinuteBucketTests
     private readonly AggregationLimits _limits = new() { MaxEndpointsPerService = 3, MaxEdgesPerMinute = 2, MaxInstancesPerMinute = 4 };
 
     [Fact]
+    public void Record_SameInternedEndpointPastTheCap_EveryRecordCountedAsOverflow()
+    {
+        // Arrange: the fast path hands the bucket one string instance per endpoint.
+        var bucket = new MinuteBucket(_limits);
+        for (var i = 0; i < 3; i++)
+        {
+            bucket.Record(Http(ProductPage, Reviews, ReporterSide.Server, endpoint: $"GET /reviews/{i}"));
+        }
+
+        var folded = "GET /reviews/9";
+
+        // Act
+        for (var i = 0; i < 3; i++)
+        {
+            bucket.Record(Http(ProductPage, Reviews, ReporterSide.Server, endpoint: folded));
+        }
+
+        // Assert
+        var other = bucket.Endpoints[new EndpointKey(Reviews, TrafficProtocol.Http, MinuteBucket.OtherEndpoint)];
+        Assert.Equal(3, other.Server!.Requests);
+        Assert.Equal(3, bucket.TakeOverflow().Endpoints);
+    }
+
+    [Fact]
+    public void Record_EqualKeysInDifferentStringInstances_OneEndpointAndOneInstance()
+    {
+        // Arrange: the reference path makes a new string for every entry.
+        var bucket = new MinuteBucket(_limits);
+
+        // Act
+        for (var i = 0; i < 3; i++)
+        {
+            bucket.Record(Http(ProductPage, Reviews, ReporterSide.Server, endpoint: string.Concat("GET /", "a"), targetInstance: string.Concat("reviews-", "1")));
+        }
+
+        bucket.Record(Http(ProductPage, Reviews, ReporterSide.Client, endpoint: string.Concat("GET /", "a"), targetInstance: string.Concat("reviews-", "1")));
+
+        // Assert
+        var (key, stats) = Assert.Single(bucket.Endpoints);
+        Assert.Equal("GET /a", key.Endpoint);
+        Assert.Equal(3, stats.Server!.Requests);
+        Assert.Equal(1, stats.Client!.Requests);
+        var (instance, figures) = Assert.Single(bucket.Instances);
+        Assert.Equal(new InstanceKey(Reviews, "reviews-1"), instance);
+        Assert.Equal(3, figures.Inbound);
+    }
+
+    [Fact]
     public void Record_ClientAndServerOfSameCall_OneEdgeWithBothSides()
     {
         // Arrange

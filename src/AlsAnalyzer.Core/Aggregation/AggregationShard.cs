@@ -12,15 +12,26 @@ internal sealed class AggregationShard(AggregationLimits limits) : ISideSink
 {
     private Dictionary<long, MinuteBucket> _buckets = [];
 
+    // The bucket of the last record: entries of a message mostly fall in one minute.
+    private long _lastMinute;
+    private MinuteBucket? _lastBucket;
+
     public object Sync { get; } = new();
 
     /// <summary>Caller holds <see cref="Sync"/>.</summary>
     public void Record(in SideRecord record)
     {
-        if (!_buckets.TryGetValue(record.Minute, out var bucket))
+        var bucket = _lastBucket;
+        if (bucket is null || _lastMinute != record.Minute)
         {
-            bucket = new MinuteBucket(limits);
-            _buckets.Add(record.Minute, bucket);
+            if (!_buckets.TryGetValue(record.Minute, out bucket))
+            {
+                bucket = new MinuteBucket(limits);
+                _buckets.Add(record.Minute, bucket);
+            }
+
+            _lastMinute = record.Minute;
+            _lastBucket = bucket;
         }
 
         bucket.Record(record);
@@ -38,6 +49,7 @@ internal sealed class AggregationShard(AggregationLimits limits) : ISideSink
 
             var taken = _buckets;
             _buckets = [];
+            _lastBucket = null;
             return taken;
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Model;
 
@@ -13,7 +14,17 @@ internal sealed class MinuteBucket(AggregationLimits limits)
 {
     public const string OtherEndpoint = "(other)";
 
+    // Ingest memos in front of the endpoint and instance dictionaries, indexed by the identity
+    // of the key's string: the fast path's strings are interned, so a repeated key is found
+    // without hashing its text. A memo hit is a reference-equal key, so it is always right;
+    // a miss (or a string not interned) goes to the dictionary. Keys folded into an overflow
+    // series are not memoised, so that every record of theirs is counted as overflow. 1,024
+    // slots keep the arrays out of the large object heap: shard buckets last a collect interval.
+    private const int MemoSlots = 1024;
+
     private readonly Dictionary<NodeRef, int> _endpointsPerService = [];
+    private Memo<EdgeStats>[]? _endpointMemo;
+    private Memo<InstanceStats>[]? _instanceMemo;
     private OverflowCounts _overflow;
 
     public Dictionary<EdgeKey, EdgeStats> Edges { get; } = [];
@@ -37,30 +48,30 @@ internal sealed class MinuteBucket(AggregationLimits limits)
         EdgeFor(new EdgeKey(r.Source, r.Target, r.Protocol), 1).Add(r);
         if (r.Endpoint.Length > 0)
         {
-            EndpointFor(new EndpointKey(r.Target, r.Protocol, r.Endpoint), 1).Add(r);
+            MemoizedEndpoint(r.Target, r.Protocol, r.Endpoint).Add(r);
         }
 
         var calls = r.Protocol == TrafficProtocol.Tcp ? r.Connections : 1;
         if (r.Reporter == ReporterSide.Server)
         {
-            var own = InstanceFor(r.Target, r.TargetInstance, 1);
+            var own = MemoizedInstance(r.Target, r.TargetInstance, 1);
             if (own is not null)
             {
                 own.Inbound += calls;
                 own.InboundErrors += r.Error ? 1 : 0;
             }
 
-            _ = InstanceFor(r.Source, r.SourceInstance, 0);
+            _ = MemoizedInstance(r.Source, r.SourceInstance, 0);
         }
         else
         {
-            var own = InstanceFor(r.Source, r.SourceInstance, 1);
+            var own = MemoizedInstance(r.Source, r.SourceInstance, 1);
             if (own is not null)
             {
                 own.Outbound += calls;
             }
 
-            _ = InstanceFor(r.Target, r.TargetInstance, 0);
+            _ = MemoizedInstance(r.Target, r.TargetInstance, 0);
         }
 
         if (r.SourceIsGateway && !r.Source.IsUnknown)
@@ -83,7 +94,7 @@ internal sealed class MinuteBucket(AggregationLimits limits)
 
         foreach (var (key, stats) in other.Endpoints)
         {
-            EndpointFor(key, Weight(stats)).Merge(stats);
+            EndpointFor(key, Weight(stats), out _).Merge(stats);
         }
 
         foreach (var (key, stats) in other.Instances)
@@ -122,8 +133,53 @@ internal sealed class MinuteBucket(AggregationLimits limits)
         return stats;
     }
 
-    private EdgeStats EndpointFor(EndpointKey key, long weight)
+    private static int MemoSlot(NodeRef node, int discriminator, string text) =>
+        ((node.GetHashCode() * 31) + discriminator + RuntimeHelpers.GetHashCode(text)) & (MemoSlots - 1);
+
+    private EdgeStats MemoizedEndpoint(NodeRef service, TrafficProtocol protocol, string endpoint)
     {
+        var memo = _endpointMemo ??= new Memo<EdgeStats>[MemoSlots];
+        ref var slot = ref memo[MemoSlot(service, (int)protocol, endpoint)];
+        if (ReferenceEquals(slot.Text, endpoint) && slot.Discriminator == (int)protocol && slot.Node.Equals(service))
+        {
+            return slot.Stats!;
+        }
+
+        var stats = EndpointFor(new EndpointKey(service, protocol, endpoint), 1, out var folded);
+        if (!folded)
+        {
+            slot = new Memo<EdgeStats>(service, (int)protocol, endpoint, stats);
+        }
+
+        return stats;
+    }
+
+    private InstanceStats? MemoizedInstance(NodeRef service, string instance, long weight)
+    {
+        if (instance.Length == 0 || service.IsUnknown)
+        {
+            return null;
+        }
+
+        var memo = _instanceMemo ??= new Memo<InstanceStats>[MemoSlots];
+        ref var slot = ref memo[MemoSlot(service, 0, instance)];
+        if (ReferenceEquals(slot.Text, instance) && slot.Node.Equals(service))
+        {
+            return slot.Stats;
+        }
+
+        var stats = InstanceFor(service, instance, weight);
+        if (stats is not null)
+        {
+            slot = new Memo<InstanceStats>(service, 0, instance, stats);
+        }
+
+        return stats;
+    }
+
+    private EdgeStats EndpointFor(EndpointKey key, long weight, out bool folded)
+    {
+        folded = false;
         if (Endpoints.TryGetValue(key, out var stats))
         {
             return stats;
@@ -135,6 +191,7 @@ internal sealed class MinuteBucket(AggregationLimits limits)
             if (count >= limits.MaxEndpointsPerService)
             {
                 _overflow.Endpoints += weight;
+                folded = true;
                 key = key with { Endpoint = OtherEndpoint };
                 if (Endpoints.TryGetValue(key, out stats))
                 {
@@ -176,4 +233,7 @@ internal sealed class MinuteBucket(AggregationLimits limits)
         Instances.Add(key, stats);
         return stats;
     }
+
+    private readonly record struct Memo<TStats>(NodeRef Node, int Discriminator, string? Text, TStats? Stats)
+        where TStats : class;
 }
