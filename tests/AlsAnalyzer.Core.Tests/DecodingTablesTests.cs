@@ -184,6 +184,40 @@ public sealed class DecodingTablesTests
     }
 
     [Fact]
+    public void IpText_EveryInlineLength_RoundTripsAndTellsApartOneChangedByte()
+    {
+        // Arrange
+        var strings = new InternTable(10);
+        var random = new Random(7);
+
+        for (var length = 1; length <= 17; length++)
+        {
+            for (var trial = 0; trial < 50; trial++)
+            {
+                var bytes = new byte[length];
+                for (var i = 0; i < length; i++)
+                {
+                    bytes[i] = (byte)random.Next(1, 128);
+                }
+
+                var changed = (byte[])bytes.Clone();
+                var at = random.Next(length);
+                changed[at] = (byte)((changed[at] % 127) + 1);
+
+                // Act
+                var ip = IpText.FromUtf8(bytes, strings);
+                var other = IpText.FromUtf8(changed, strings);
+
+                // Assert
+                var text = Encoding.ASCII.GetString(bytes);
+                Assert.Equal(text, ip.ToString());
+                Assert.Equal(IpText.FromString(text), ip);
+                Assert.NotEqual(ip, other);
+            }
+        }
+    }
+
+    [Fact]
     public void IpText_DifferentTexts_AreDifferent()
     {
         var strings = new InternTable(10);

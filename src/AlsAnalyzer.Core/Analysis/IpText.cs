@@ -47,11 +47,9 @@ internal readonly record struct IpText
 
         if (utf8.Length <= InlineBytes)
         {
-            // Zero-padded (stackalloc zeroes), so a high bit set anywhere is a non-ASCII byte of the text.
-            Span<byte> padded = stackalloc byte[InlineBytes];
-            utf8.CopyTo(padded);
-            var lo = BinaryPrimitives.ReadUInt64LittleEndian(padded);
-            var hi = BinaryPrimitives.ReadUInt64LittleEndian(padded[8..]);
+            var (lo, hi) = Pack(utf8);
+
+            // A high bit set anywhere is a non-ASCII byte (the padding is zeros).
             if (((lo | hi) & 0x8080808080808080UL) == 0)
             {
                 return new IpText(lo, hi, utf8.Length);
@@ -71,9 +69,10 @@ internal readonly record struct IpText
 
         if (text.Length <= InlineBytes && Ascii.IsValid(text))
         {
-            Span<byte> padded = stackalloc byte[InlineBytes];
-            Encoding.ASCII.GetBytes(text, padded);
-            return new IpText(BinaryPrimitives.ReadUInt64LittleEndian(padded), BinaryPrimitives.ReadUInt64LittleEndian(padded[8..]), text.Length);
+            Span<byte> ascii = stackalloc byte[InlineBytes];
+            var n = Encoding.ASCII.GetBytes(text, ascii);
+            var (lo, hi) = Pack(ascii[..n]);
+            return new IpText(lo, hi, n);
         }
 
         return new IpText(text);
@@ -127,6 +126,36 @@ internal readonly record struct IpText
     {
         Span<char> chars = stackalloc char[InlineBytes];
         return _text ?? AsChars(chars).ToString();
+    }
+
+    /// <summary>Up to 16 bytes as two little-endian words, zero-padded, read with overlapping loads instead of a copy.</summary>
+    private static (ulong Lo, ulong Hi) Pack(ReadOnlySpan<byte> b)
+    {
+        var n = b.Length;
+        if (n >= 8)
+        {
+            var lo = BinaryPrimitives.ReadUInt64LittleEndian(b);
+
+            // The last 8 bytes end at n; bytes 8..n-1 are their top n-8.
+            var hi = n == 8 ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(b[(n - 8)..]) >> ((16 - n) * 8);
+            return (lo, hi);
+        }
+
+        if (n >= 4)
+        {
+            // Two overlapping 4-byte loads; overlapping bytes are the same on both sides of the OR.
+            ulong first = BinaryPrimitives.ReadUInt32LittleEndian(b);
+            ulong last = BinaryPrimitives.ReadUInt32LittleEndian(b[(n - 4)..]);
+            return (first | (last << ((n - 4) * 8)), 0);
+        }
+
+        ulong small = 0;
+        for (var i = 0; i < n; i++)
+        {
+            small |= (ulong)b[i] << (i * 8);
+        }
+
+        return (small, 0);
     }
 
     private void WriteBytes(Span<byte> bytes)

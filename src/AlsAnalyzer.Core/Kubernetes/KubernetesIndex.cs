@@ -18,12 +18,12 @@ internal sealed class KubernetesIndex
     public static readonly KubernetesIndex Empty = new(FrozenDictionary<string, PeerInfo>.Empty, default, 0);
 
     private readonly FrozenDictionary<string, PeerInfo> _byIp;
-    private readonly FrozenDictionary<string, PeerInfo>.AlternateLookup<ReadOnlySpan<char>> _byIpChars;
+    private readonly FrozenDictionary<IpText, PeerInfo> _byIpText;
 
     public KubernetesIndex(FrozenDictionary<string, PeerInfo> byIp, KubernetesCounts counts, long generation)
     {
         _byIp = byIp;
-        _byIpChars = byIp.GetAlternateLookup<ReadOnlySpan<char>>();
+        _byIpText = byIp.ToFrozenDictionary(p => IpText.FromString(p.Key), p => p.Value);
         Counts = counts;
         Generation = generation;
     }
@@ -40,21 +40,8 @@ internal sealed class KubernetesIndex
         ip.Length > 0 && _byIp.TryGetValue(ip, out var peer) && !ReferenceEquals(peer, NodeAddress) ? peer : null;
 
     /// <summary>As <see cref="Lookup(string)"/>, for an IP as an entry logged it (no string made).</summary>
-    public PeerInfo? Lookup(IpText ip)
-    {
-        if (ip.IsEmpty)
-        {
-            return null;
-        }
-
-        Span<char> chars = stackalloc char[Math.Min(ip.Length, 64)];
-        if (ip.Length > chars.Length)
-        {
-            return Lookup(ip.ToString());
-        }
-
-        return _byIpChars.TryGetValue(ip.AsChars(chars), out var peer) && !ReferenceEquals(peer, NodeAddress) ? peer : null;
-    }
+    public PeerInfo? Lookup(IpText ip) =>
+        !ip.IsEmpty && _byIpText.TryGetValue(ip, out var peer) && !ReferenceEquals(peer, NodeAddress) ? peer : null;
 
     /// <summary>True when the IP is a node's address (and so names no workload).</summary>
     public bool IsNodeAddress(string ip) => _byIp.TryGetValue(ip, out var peer) && ReferenceEquals(peer, NodeAddress);
