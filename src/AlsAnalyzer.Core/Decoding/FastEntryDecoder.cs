@@ -699,11 +699,21 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             }
             else if (w == F.WireLength && f == F.Response.ResponseHeaders)
             {
-                var v = r.Bytes();
-                if (!Header(v, ContentType, ref http.ResponseContentType, ref http.HasResponseContentType)
-                    || !Header(v, GrpcStatusKey, ref http.HeaderGrpcStatus, ref http.HasHeaderGrpcStatus))
+                // One parse of the entry for both names read from response headers.
+                if (!MapEntry(r.Bytes(), out var key, out var value))
                 {
                     return false;
+                }
+
+                if (key.SequenceEqual(ContentType))
+                {
+                    http.ResponseContentType = value;
+                    http.HasResponseContentType = true;
+                }
+                else if (key.SequenceEqual(GrpcStatusKey))
+                {
+                    http.HeaderGrpcStatus = value;
+                    http.HasHeaderGrpcStatus = true;
                 }
             }
             else if (w == F.WireLength && f == F.Response.ResponseTrailers)
@@ -725,7 +735,25 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
     /// <summary>Reads one map entry; when its key is <paramref name="name"/>, keeps its value (the last one wins, as in a map).</summary>
     private static bool Header(ReadOnlySpan<byte> entry, ReadOnlySpan<byte> name, ref ReadOnlySpan<byte> value, ref bool found)
     {
-        ReadOnlySpan<byte> key = default, v = default;
+        if (!MapEntry(entry, out var key, out var v))
+        {
+            return false;
+        }
+
+        if (key.SequenceEqual(name))
+        {
+            value = v;
+            found = true;
+        }
+
+        return true;
+    }
+
+    /// <summary>A <c>map&lt;string, string&gt;</c> entry's key and value (empty when absent; the last of each wins).</summary>
+    private static bool MapEntry(ReadOnlySpan<byte> entry, out ReadOnlySpan<byte> key, out ReadOnlySpan<byte> v)
+    {
+        key = default;
+        v = default;
         var r = new ProtoReader(entry);
         while (r.NextField(out var f, out var w))
         {
@@ -741,12 +769,6 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             {
                 r.Skip(w, f);
             }
-        }
-
-        if (!r.Failed && key.SequenceEqual(name))
-        {
-            value = v;
-            found = true;
         }
 
         return !r.Failed;

@@ -60,7 +60,22 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> buffer)
     }
 
     /// <summary>Skips a field of any wire type, as the generated parser skips unknown fields.</summary>
-    public void Skip(int wireType, int field) => SkipValue(wireType, field, 0);
+    public void Skip(int wireType, int field)
+    {
+        // The common cases inline; groups (recursive) and the rest go through SkipValue.
+        if (wireType == WireLength)
+        {
+            Bytes();
+        }
+        else if (wireType == WireVarint)
+        {
+            Varint();
+        }
+        else
+        {
+            SkipValue(wireType, field, 0);
+        }
+    }
 
     private void SkipValue(int wireType, int field, int depth)
     {
@@ -148,6 +163,29 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> buffer)
 
     private bool TryVarintSlow(out ulong value)
     {
+        if (_buffer.Length - _position >= 10)
+        {
+            // A varint is at most 10 bytes: with 10 in the buffer, read without a bounds check per byte.
+            var bytes = _buffer.Slice(_position, 10);
+            ulong result = 0;
+            for (var i = 0; i < 10; i++)
+            {
+                ulong b = bytes[i];
+                result |= (b & 0x7F) << (7 * i);
+                if (b < 0x80)
+                {
+                    _position += i + 1;
+                    value = result;
+                    return true;
+                }
+            }
+
+            // Ten bytes with the continuation bit set: corrupt (as the loop below ends).
+            _position += 10;
+            value = 0;
+            return false;
+        }
+
         value = 0;
         for (var shift = 0; shift < 64; shift += 7)
         {
