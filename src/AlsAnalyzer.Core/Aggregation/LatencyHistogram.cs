@@ -6,15 +6,19 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// lower bound wide and its midpoint is within 1.6% of any value in it. Buckets are stored
 /// sparsely (sorted index/count arrays) because a real latency distribution fills a few
 /// dozen of the ~1900 possible buckets, and thousands of histograms live in the minute ring.
-/// Mergeable; not thread-safe (one writer, as every aggregation structure here).
+/// Each bucket is one word, its index in the top 16 bits and its count in the low 48, so
+/// recording a value touches one array. Mergeable; not thread-safe (one writer, as every
+/// aggregation structure here).
 /// </summary>
 internal sealed class LatencyHistogram
 {
     private const int SubBucketBits = 5;
     private const int SubBuckets = 1 << SubBucketBits;
 
-    private ushort[] _index = [];
-    private long[] _counts = [];
+    private const int CountBits = 48;
+    private const ulong CountMask = (1UL << CountBits) - 1;
+
+    private ulong[] _buckets = [];
     private int _length;
 
     public long Count { get; private set; }
@@ -27,7 +31,7 @@ internal sealed class LatencyHistogram
         var pos = Find(idx);
         if (pos >= 0)
         {
-            _counts[pos] += count;
+            _buckets[pos] += (ulong)count;
         }
         else
         {
@@ -41,14 +45,16 @@ internal sealed class LatencyHistogram
     {
         for (var i = 0; i < other._length; i++)
         {
-            var pos = Find(other._index[i]);
+            var idx = (ushort)(other._buckets[i] >> CountBits);
+            var count = other._buckets[i] & CountMask;
+            var pos = Find(idx);
             if (pos >= 0)
             {
-                _counts[pos] += other._counts[i];
+                _buckets[pos] += count;
             }
             else
             {
-                Insert(~pos, other._index[i], other._counts[i]);
+                Insert(~pos, idx, (long)count);
             }
         }
 
@@ -71,14 +77,14 @@ internal sealed class LatencyHistogram
         long seen = 0;
         for (var i = 0; i < _length; i++)
         {
-            seen += _counts[i];
+            seen += (long)(_buckets[i] & CountMask);
             if (seen >= rank)
             {
-                return Midpoint(_index[i]);
+                return Midpoint((int)(_buckets[i] >> CountBits));
             }
         }
 
-        return Midpoint(_index[_length - 1]);
+        return Midpoint((int)(_buckets[_length - 1] >> CountBits));
     }
 
     internal static ushort IndexOf(long micros)
@@ -120,12 +126,12 @@ internal sealed class LatencyHistogram
     /// <summary>As <see cref="Array.BinarySearch(Array, object)"/> over the used part of the index: the position, else its complement.</summary>
     private int Find(ushort idx)
     {
-        var index = _index;
+        var buckets = _buckets;
         int lo = 0, hi = _length - 1;
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
-            var v = index[mid];
+            var v = (ushort)(buckets[mid] >> CountBits);
             if (v == idx)
             {
                 return mid;
@@ -146,17 +152,13 @@ internal sealed class LatencyHistogram
 
     private void Insert(int pos, ushort idx, long count)
     {
-        if (_length == _index.Length)
+        if (_length == _buckets.Length)
         {
-            var size = Math.Max(8, _length * 2);
-            Array.Resize(ref _index, size);
-            Array.Resize(ref _counts, size);
+            Array.Resize(ref _buckets, Math.Max(8, _length * 2));
         }
 
-        Array.Copy(_index, pos, _index, pos + 1, _length - pos);
-        Array.Copy(_counts, pos, _counts, pos + 1, _length - pos);
-        _index[pos] = idx;
-        _counts[pos] = count;
+        Array.Copy(_buckets, pos, _buckets, pos + 1, _length - pos);
+        _buckets[pos] = ((ulong)idx << CountBits) | (ulong)count;
         _length++;
     }
 }

@@ -11,7 +11,7 @@ internal sealed class SideStats
 
     public long Requests;
     public long Errors;
-    public readonly long[] StatusClasses = new long[6];
+    public StatusClassCounts StatusClasses;
     public long LatencySumMicros;
     public readonly LatencyHistogram Latency = new();
     public long BytesSent;
@@ -83,7 +83,7 @@ internal sealed class SideStats
     {
         Requests += o.Requests;
         Errors += o.Errors;
-        for (var i = 0; i < StatusClasses.Length; i++)
+        for (var i = 0; i < StatusClassNames.Length; i++)
         {
             StatusClasses[i] += o.StatusClasses[i];
         }
@@ -112,4 +112,11 @@ internal sealed class SideStats
     public long Calls => Requests + Connections;
 
     private static int StatusClass(int code) => code is >= 100 and < 600 ? code / 100 : 0;
+}
+
+/// <summary>Calls per status class, inline in <see cref="SideStats"/> (one cache line fewer per recorded call).</summary>
+[System.Runtime.CompilerServices.InlineArray(6)]
+internal struct StatusClassCounts
+{
+    private long _first;
 }
