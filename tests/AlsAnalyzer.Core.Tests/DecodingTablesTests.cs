@@ -3,7 +3,6 @@ using System.Text;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Kubernetes;
-using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Peers;
 
 namespace AlsAnalyzer.Core.Tests;
@@ -132,28 +131,60 @@ public sealed class DecodingTablesTests
     [InlineData(0, "/x", "- /x")]
     [InlineData(300, "/x", "- /x")]
     [InlineData(-5, "/x", "- /x")]
-    public void InternEndpoint_MethodAndPath_NamesTheEndpointAsTheReferenceDoes(int method, string path, string expected)
+    public void EndpointTable_MethodAndPath_NamesTheEndpointAsTheReferenceDoes(int method, string path, string expected)
     {
         // Arrange
-        var table = new InternTable(10);
+        var table = new EndpointTable(10);
 
         // Act
-        var endpoint = table.InternEndpoint(method, Encoding.UTF8.GetBytes(path));
+        var endpoint = table.Intern(method, Encoding.UTF8.GetBytes(path));
 
         // Assert
         Assert.Equal(expected, endpoint);
         Assert.Equal(EntryAnalyzer.MethodName(method) + " " + path, endpoint);
-        Assert.Same(endpoint, table.InternEndpoint(method, Encoding.UTF8.GetBytes(path)));
+        Assert.Same(endpoint, table.Intern(method, Encoding.UTF8.GetBytes(path)));
     }
 
     [Fact]
-    public void InternEndpoint_SamePathDifferentMethods_AreDifferentEndpoints()
+    public void EndpointTable_SamePathDifferentMethods_AreDifferentEndpoints()
     {
-        var table = new InternTable(10);
+        var table = new EndpointTable(10);
 
-        Assert.Equal("GET /a", table.InternEndpoint(1, "/a"u8));
-        Assert.Equal("PUT /a", table.InternEndpoint(4, "/a"u8));
+        Assert.Equal("GET /a", table.Intern(1, "/a"u8));
+        Assert.Equal("PUT /a", table.Intern(4, "/a"u8));
         Assert.Equal(2, table.Count);
+    }
+
+    [Fact]
+    public void GetOrAdd_FullTable_FindsKeptKeysAndCountsEveryNewOne()
+    {
+        // Arrange
+        var table = new ByteKeyTable<string>(1);
+        var kept = table.GetOrAdd("kept"u8, _ => "kept");
+
+        // Act
+        var again = table.GetOrAdd("kept"u8, _ => "other");
+        var missed = Enumerable.Range(0, 5).Select(_ => table.GetOrAdd("new"u8, _ => "new")).ToList();
+
+        // Assert
+        Assert.Same(kept, again);
+        Assert.All(missed, m => Assert.Equal("new", m));
+        Assert.Equal(5, table.Overflow);
+        Assert.Equal(1, table.Count);
+    }
+
+    [Fact]
+    public void PeerInfo_CopyWithOtherService_NamesItsOwnNode()
+    {
+        var peer = new PeerInfo { Namespace = "default", Service = "reviews" };
+        Assert.Equal(Model.NodeRef.Service("default", "reviews"), peer.ToNode());
+
+        var copy = peer with { Service = "ratings" };
+
+        Assert.Equal(Model.NodeRef.Service("default", "ratings"), copy.ToNode());
+        Assert.Equal(Model.NodeRef.Service("default", "reviews"), peer.ToNode());
+        Assert.NotEqual(peer, copy);
+        Assert.Equal(peer, peer with { });
     }
 
     [Theory]
@@ -230,24 +261,51 @@ public sealed class DecodingTablesTests
         Assert.Equal(default, IpText.FromUtf8([], strings));
     }
 
-    [Fact]
-    public void KubernetesIndex_LookupByIpText_FindsWhatTheStringLookupFinds()
+    [Theory]
+    [InlineData("10.244.1.7")]
+    [InlineData("fd00:10:244::a")]
+    [InlineData("FD00:10:244::A")]
+    [InlineData("Fd00:10:244::a")]
+    [InlineData("2001:0DB8:0000:0000:0000:FF00:0042:8329")]
+    [InlineData("2001:0db8:0000:0000:0000:ff00:0042:8329")]
+    public void KubernetesIndex_LookupByIpText_FindsWhatTheStringLookupFinds(string logged)
     {
-        // Arrange
+        // Arrange: the index as the builder makes it (case-insensitive), with IPv6 in mixed case.
         var pod = new PeerInfo { Namespace = "default", Service = "reviews", Instance = "reviews-v1-abc" };
-        var longIp = "2001:0db8:0000:0000:0000:ff00:0042:8329";
         var index = new KubernetesIndex(
-            new Dictionary<string, PeerInfo> { ["10.244.1.7"] = pod, [longIp] = pod, ["10.0.0.5"] = KubernetesIndex.NodeAddress }.ToFrozenDictionary(StringComparer.Ordinal),
+            new Dictionary<string, PeerInfo>
+            {
+                ["10.244.1.7"] = pod,
+                ["fd00:10:244::A"] = pod,
+                ["2001:0db8:0000:0000:0000:FF00:0042:8329"] = pod,
+                ["10.0.0.5"] = KubernetesIndex.NodeAddress,
+                ["FD00::5"] = KubernetesIndex.NodeAddress,
+            }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             default,
             1);
         var strings = new InternTable(10);
 
-        // Act / Assert
-        Assert.Same(pod, index.Lookup(IpText.FromUtf8("10.244.1.7"u8, strings)));
-        Assert.Same(pod, index.Lookup(IpText.FromString(longIp)));
-        Assert.Null(index.Lookup(IpText.FromString("10.0.0.5")));
+        // Act
+        var byText = index.Lookup(IpText.FromUtf8(Encoding.UTF8.GetBytes(logged), strings));
+
+        // Assert
+        Assert.Same(pod, index.Lookup(logged));
+        Assert.Same(pod, byText);
+    }
+
+    [Fact]
+    public void KubernetesIndex_LookupByIpText_NodeAndUnknownAddressesNameNoPeer()
+    {
+        var index = new KubernetesIndex(
+            new Dictionary<string, PeerInfo> { ["10.0.0.5"] = KubernetesIndex.NodeAddress, ["FD00::5"] = KubernetesIndex.NodeAddress }
+                .ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            default,
+            1);
+        var strings = new InternTable(10);
+
+        Assert.Null(index.Lookup(IpText.FromUtf8("10.0.0.5"u8, strings)));
+        Assert.Null(index.Lookup(IpText.FromUtf8("fd00::5"u8, strings)));
         Assert.Null(index.Lookup(IpText.FromString("10.244.1.8")));
         Assert.Null(index.Lookup(default(IpText)));
-        Assert.Equal(NodeRef.Service("default", "reviews"), pod.ToNode());
     }
 }

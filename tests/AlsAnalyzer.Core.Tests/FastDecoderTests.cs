@@ -116,6 +116,80 @@ public sealed class FastDecoderTests
     }
 
     [Fact]
+    public void DecodeHttp_TwoEntriesConcatenated_SameFactsAsReferenceMerge()
+    {
+        // Two encodings one after the other are one message whose repeated message fields are
+        // merged (common properties, addresses, timestamps, the response code wrapper, ...):
+        // legal protobuf that Envoy never sends, and the decoders must still agree on it.
+        var decoder = Decoder();
+        var random = new Random(4242);
+        for (var i = 0; i < 2000; i++)
+        {
+            var bytes = EntryGenerator.Http(random).ToByteArray().Concat(EntryGenerator.Http(random).ToByteArray()).ToArray();
+            var merged = HTTPAccessLogEntry.Parser.ParseFrom(bytes);
+
+            Assert.True(decoder.DecodeHttp(bytes, decodePeers: true, out var fast), $"case {i} did not decode: {merged}");
+            AssertSameFacts(ReferenceFacts.Http(merged, decodePeers: true), fast, i, merged);
+        }
+    }
+
+    [Fact]
+    public void DecodeTcp_TwoEntriesConcatenated_SameFactsAsReferenceMerge()
+    {
+        var decoder = Decoder();
+        var random = new Random(4343);
+        for (var i = 0; i < 1000; i++)
+        {
+            var bytes = EntryGenerator.Tcp(random).ToByteArray().Concat(EntryGenerator.Tcp(random).ToByteArray()).ToArray();
+            var merged = TCPAccessLogEntry.Parser.ParseFrom(bytes);
+
+            Assert.True(decoder.DecodeTcp(bytes, decodePeers: true, out var fast), $"case {i} did not decode: {merged}");
+            AssertSameFacts(ReferenceFacts.Tcp(merged, decodePeers: true), fast, i, merged);
+        }
+    }
+
+    [Fact]
+    public void DecodeHttp_MergedFieldEdgeCases_SameFactsAsReference()
+    {
+        // The cases a review found: a zero response code wrapper after a real one, a timestamp
+        // carrying only nanos after a whole one, and a socket address after a pipe after a socket.
+        var decoder = Decoder();
+        var first = new HTTPAccessLogEntry
+        {
+            CommonProperties = new AccessLogCommon
+            {
+                StartTime = new Timestamp { Seconds = 1_790_000_000, Nanos = 5 },
+                DownstreamRemoteAddress = new Address { SocketAddress = new SocketAddress { Address = "10.244.1.7", PortValue = 4000 } },
+            },
+            Response = new HTTPResponseProperties { ResponseCode = 200 },
+        };
+        var second = new HTTPAccessLogEntry
+        {
+            CommonProperties = new AccessLogCommon
+            {
+                StartTime = new Timestamp { Nanos = 9 },
+                DownstreamRemoteAddress = new Address { Pipe = new Pipe { Path = "/tmp/sock" } },
+            },
+        };
+        var third = new HTTPAccessLogEntry
+        {
+            CommonProperties = new AccessLogCommon { DownstreamRemoteAddress = new Address { SocketAddress = new SocketAddress { PortValue = 5000 } } },
+        };
+        byte[] zeroCode = [(byte)((F.Response.ResponseCode << 3) | 2), 0];
+        byte[] responseWithZeroCode = [(byte)((F.HttpEntry.Response << 3) | 2), (byte)zeroCode.Length, .. zeroCode];
+        var bytes = first.ToByteArray().Concat(second.ToByteArray()).Concat(third.ToByteArray()).Concat(responseWithZeroCode).ToArray();
+        var merged = HTTPAccessLogEntry.Parser.ParseFrom(bytes);
+
+        Assert.True(decoder.DecodeHttp(bytes, decodePeers: true, out var fast));
+        var expected = ReferenceFacts.Http(merged, decodePeers: true);
+        AssertSameFacts(expected, fast, 0, merged);
+        Assert.Equal(200, fast.StatusCode);
+        Assert.Equal(1_790_000_000, fast.StartSeconds);
+        Assert.Equal(9, fast.StartNanos);
+        Assert.True(fast.DownstreamRemoteIp.IsEmpty);
+    }
+
+    [Fact]
     public void Pipelines_SameMessages_SameTallyAndSameTopology()
     {
         var (reference, referenceAggregator) = Pipeline(fast: false);
@@ -213,7 +287,7 @@ public sealed class FastDecoderTests
         Assert.True(peers > 0);
     }
 
-    private static FastEntryDecoder Decoder() => new(new InternTable(10_000), new InternTable(10_000), new ByteKeyTable<ParsedCluster>(10_000), new PeerCache(10_000));
+    private static FastEntryDecoder Decoder() => new(new InternTable(10_000), new EndpointTable(10_000), new ByteKeyTable<ParsedCluster>(10_000), new PeerCache(10_000));
 
     private static (IAccessLogPipeline Pipeline, Aggregator Aggregator) Pipeline(bool fast)
     {

@@ -37,6 +37,9 @@ internal readonly record struct IpText
 
     public int Length => _text?.Length ?? _inlineLength;
 
+    /// <summary>Held as inline bytes (not as a string).</summary>
+    public bool IsInline => _inlineLength > 0;
+
     /// <summary>From the address bytes of an entry; longer or non-ASCII texts go through <paramref name="strings"/>.</summary>
     public static IpText FromUtf8(ReadOnlySpan<byte> utf8, InternTable strings)
     {
@@ -102,6 +105,32 @@ internal readonly record struct IpText
 
         Span<char> chars = stackalloc char[InlineBytes];
         return AsChars(chars).Equals(other, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The same text with ASCII letters in lower case (IPv6 hex digits may come in either case);
+    /// a string-held text is returned as it is.
+    /// </summary>
+    public IpText ToLowerAscii()
+    {
+        // Digits, '.' and ':' (all an IPv4 text holds) are below 0x40: no letter to fold.
+        if (_inlineLength == 0 || ((_lo | _hi) & 0x4040404040404040UL) == 0)
+        {
+            return this;
+        }
+
+        Span<byte> bytes = stackalloc byte[InlineBytes];
+        WriteBytes(bytes);
+        for (var i = 0; i < _inlineLength; i++)
+        {
+            if (bytes[i] is >= (byte)'A' and <= (byte)'Z')
+            {
+                bytes[i] |= 0x20;
+            }
+        }
+
+        var (lo, hi) = Pack(bytes[.._inlineLength]);
+        return new IpText(lo, hi, _inlineLength);
     }
 
     /// <summary>The text as a string, interned (for naming a node after an IP).</summary>

@@ -104,6 +104,19 @@ internal sealed class ByteKeyTable<TValue>
 
     private TValue Add(ReadOnlySpan<byte> key, ulong hash, ulong k0, ulong k1, Factory create)
     {
+        if (Volatile.Read(ref _count) >= Capacity)
+        {
+            // Full: the table no longer changes, so a miss stays a miss without the write lock
+            // (a key that raced in before the last add is in the current array).
+            if (Find(Volatile.Read(ref _slots), key, hash, k0, k1) is { } kept)
+            {
+                return kept;
+            }
+
+            Interlocked.Increment(ref _overflow);
+            return create(key);
+        }
+
         var value = create(key);
         lock (_writeLock)
         {

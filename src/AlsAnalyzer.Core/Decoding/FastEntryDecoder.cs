@@ -15,7 +15,7 @@ namespace AlsAnalyzer.Core.Decoding;
 /// entry (a property test holds it to that). It is lenient where the reference is strict
 /// about fields it never reads: garbage inside a skipped field is skipped too.
 /// </summary>
-internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoints, ByteKeyTable<ParsedCluster> clusters, PeerCache peers)
+internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoints, ByteKeyTable<ParsedCluster> clusters, PeerCache peers)
 {
     private const int MaxPathChars = 2048;
 
@@ -32,16 +32,22 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
     public bool DecodeHttp(ReadOnlySpan<byte> entry, bool decodePeers, out EntryFacts facts)
     {
         facts = EntryFacts.Empty();
-        ReadOnlySpan<byte> common = default, request = default, response = default;
-        bool hasCommon = false, hasRequest = false, hasResponse = false;
+
+        // Each occurrence of a message field is read as it comes and merged into the state, as
+        // the generated parser merges a message field that appears more than once.
+        var common = default(CommonState);
+        var http = default(HttpParts);
+        bool hasRequest = false, hasResponse = false;
         var version = 0;
         var r = new ProtoReader(entry);
         while (r.NextField(out var f, out var w))
         {
             if (f == F.HttpEntry.CommonProperties && w == F.WireLength)
             {
-                common = r.Bytes();
-                hasCommon = true;
+                if (!Common(r.Bytes(), ref common, ref facts))
+                {
+                    return false;
+                }
             }
             else if (f == F.HttpEntry.ProtocolVersion && w == F.WireVarint)
             {
@@ -49,13 +55,19 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             }
             else if (f == F.HttpEntry.Request && w == F.WireLength)
             {
-                request = r.Bytes();
                 hasRequest = true;
+                if (!Request(r.Bytes(), ref http))
+                {
+                    return false;
+                }
             }
             else if (f == F.HttpEntry.Response && w == F.WireLength)
             {
-                response = r.Bytes();
                 hasResponse = true;
+                if (!Response(r.Bytes(), ref http))
+                {
+                    return false;
+                }
             }
             else
             {
@@ -63,16 +75,14 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             }
         }
 
-        ulong wireSent = 0, wireReceived = 0;
-        if (r.Failed || (hasCommon && !Common(common, decodePeers, tcp: false, ref facts, out wireSent, out wireReceived)))
+        if (r.Failed)
         {
             return false;
         }
 
-        var http = default(HttpParts);
-        if ((hasRequest && !Request(request, ref http)) || (hasResponse && !Response(response, ref http)))
+        if (facts.HasCommon)
         {
-            return false;
+            FinishCommon(ref common, decodePeers, tcp: false, ref facts);
         }
 
         if (!facts.HasCommon)
@@ -90,8 +100,8 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
         facts.GrpcStatus = facts.IsGrpc
             ? (http.HasTrailerGrpcStatus ? ParseInt(http.TrailerGrpcStatus) : http.HasHeaderGrpcStatus ? ParseInt(http.HeaderGrpcStatus) : -1)
             : -1;
-        facts.RequestBytes = wireReceived > 0 ? (long)wireReceived : (long)(http.RequestHeadersBytes + http.RequestBodyBytes);
-        facts.ResponseBytes = wireSent > 0 ? (long)wireSent : (long)(http.ResponseHeadersBytes + http.ResponseBodyBytes);
+        facts.RequestBytes = common.WireReceived > 0 ? (long)common.WireReceived : (long)(http.RequestHeadersBytes + http.RequestBodyBytes);
+        facts.ResponseBytes = common.WireSent > 0 ? (long)common.WireSent : (long)(http.ResponseHeadersBytes + http.ResponseBodyBytes);
         return true;
 
         static int ParseInt(ReadOnlySpan<byte> utf8) => TryParseInt(utf8, out var v) ? v : -1;
@@ -100,20 +110,41 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
     public bool DecodeTcp(ReadOnlySpan<byte> entry, bool decodePeers, out EntryFacts facts)
     {
         facts = EntryFacts.Empty();
-        ReadOnlySpan<byte> common = default, connection = default;
-        bool hasCommon = false, hasConnection = false;
+        var common = default(CommonState);
+        ulong received = 0, sent = 0;
         var r = new ProtoReader(entry);
         while (r.NextField(out var f, out var w))
         {
             if (f == F.TcpEntry.CommonProperties && w == F.WireLength)
             {
-                common = r.Bytes();
-                hasCommon = true;
+                if (!Common(r.Bytes(), ref common, ref facts))
+                {
+                    return false;
+                }
             }
             else if (f == F.TcpEntry.ConnectionProperties && w == F.WireLength)
             {
-                connection = r.Bytes();
-                hasConnection = true;
+                var c = new ProtoReader(r.Bytes());
+                while (c.NextField(out var cf, out var cw))
+                {
+                    if (cf == F.ConnectionProperties.ReceivedBytes && cw == F.WireVarint)
+                    {
+                        received = c.Varint();
+                    }
+                    else if (cf == F.ConnectionProperties.SentBytes && cw == F.WireVarint)
+                    {
+                        sent = c.Varint();
+                    }
+                    else
+                    {
+                        c.Skip(cw, cf);
+                    }
+                }
+
+                if (c.Failed)
+                {
+                    return false;
+                }
             }
             else
             {
@@ -121,39 +152,14 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             }
         }
 
-        if (r.Failed || (hasCommon && !Common(common, decodePeers, tcp: true, ref facts, out _, out _)))
+        if (r.Failed)
         {
             return false;
         }
 
-        ulong received = 0, sent = 0;
-        if (hasConnection)
-        {
-            var c = new ProtoReader(connection);
-            while (c.NextField(out var f, out var w))
-            {
-                if (f == F.ConnectionProperties.ReceivedBytes && w == F.WireVarint)
-                {
-                    received = c.Varint();
-                }
-                else if (f == F.ConnectionProperties.SentBytes && w == F.WireVarint)
-                {
-                    sent = c.Varint();
-                }
-                else
-                {
-                    c.Skip(w, f);
-                }
-            }
-
-            if (c.Failed)
-            {
-                return false;
-            }
-        }
-
         if (facts.HasCommon)
         {
+            FinishCommon(ref common, decodePeers, tcp: true, ref facts);
             facts.TcpReceivedBytes = received;
             facts.TcpSentBytes = sent;
         }
@@ -161,16 +167,10 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
         return true;
     }
 
-    private bool Common(ReadOnlySpan<byte> common, bool decodePeers, bool tcp, ref EntryFacts facts, out ulong wireSent, out ulong wireReceived)
+    /// <summary>Reads one occurrence of <c>common_properties</c> into the facts and the state (see <see cref="FinishCommon"/>).</summary>
+    private bool Common(ReadOnlySpan<byte> common, ref CommonState st, ref EntryFacts facts)
     {
-        wireSent = wireReceived = 0;
         facts.HasCommon = true;
-        var slots = default(PeerSlots);
-        ReadOnlySpan<byte> streamId = default, remoteIp = default;
-        bool remoteSocket = false, hasTtl = false, intermediate = false;
-        uint remotePort = 0;
-        long ttlSeconds = 0, durationSeconds = 0;
-        int ttlNanos = 0, durationNanos = 0, logType = 0;
         var r = new ProtoReader(common);
         while (r.NextField(out var f, out var w))
         {
@@ -180,15 +180,14 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
                 switch (f)
                 {
                     case F.Common.DownstreamRemoteAddress:
-                        if (!Address(value, out remoteIp, out remoteSocket, out remotePort))
+                        if (!Address(value, ref st.Remote))
                         {
                             return false;
                         }
 
-                        facts.DownstreamRemoteIp = remoteSocket ? IpText.FromUtf8(remoteIp, strings) : default;
                         break;
                     case F.Common.DownstreamLocalAddress:
-                        if (!AddressIp(value, out facts.DownstreamLocalIp))
+                        if (!Address(value, ref st.Local))
                         {
                             return false;
                         }
@@ -203,15 +202,15 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
                         break;
                     case F.Common.StartTime:
                         facts.HasStart = true;
-                        if (!Time(value, out facts.StartSeconds, out facts.StartNanos))
+                        if (!Time(value, ref facts.StartSeconds, ref facts.StartNanos))
                         {
                             return false;
                         }
 
                         break;
                     case F.Common.TimeToLastDownstreamTxByte:
-                        hasTtl = true;
-                        if (!Time(value, out ttlSeconds, out ttlNanos))
+                        st.HasTtl = true;
+                        if (!Time(value, ref st.TtlSeconds, ref st.TtlNanos))
                         {
                             return false;
                         }
@@ -219,7 +218,7 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
                         break;
                     case F.Common.UpstreamRemoteAddress:
                         facts.HasUpstreamRemote = true;
-                        if (!AddressIp(value, out facts.UpstreamRemoteIp))
+                        if (!Address(value, ref st.Upstream))
                         {
                             return false;
                         }
@@ -237,14 +236,14 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
 
                         break;
                     case F.Common.DownstreamDirectRemoteAddress:
-                        if (!AddressIp(value, out facts.DownstreamDirectRemoteIp))
+                        if (!Address(value, ref st.Direct))
                         {
                             return false;
                         }
 
                         break;
                     case F.Common.FilterStateObjects:
-                        if (!FilterState(value, ref slots))
+                        if (!FilterState(value, ref st.Slots))
                         {
                             return false;
                         }
@@ -252,14 +251,14 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
                         break;
                     case F.Common.Duration:
                         facts.HasDuration = true;
-                        if (!Time(value, out durationSeconds, out durationNanos))
+                        if (!Time(value, ref st.DurationSeconds, ref st.DurationNanos))
                         {
                             return false;
                         }
 
                         break;
                     case F.Common.StreamId:
-                        streamId = value;
+                        st.StreamId = value;
                         break;
                     default:
                         break;
@@ -271,16 +270,16 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
                 switch (f)
                 {
                     case F.Common.IntermediateLogEntry:
-                        intermediate = value != 0;
+                        st.Intermediate = value != 0;
                         break;
                     case F.Common.DownstreamWireBytesSent:
-                        wireSent = value;
+                        st.WireSent = value;
                         break;
                     case F.Common.DownstreamWireBytesReceived:
-                        wireReceived = value;
+                        st.WireReceived = value;
                         break;
                     case F.Common.AccessLogType:
-                        logType = (int)value;
+                        st.LogType = (int)value;
                         break;
                     default:
                         break;
@@ -292,33 +291,36 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             }
         }
 
-        if (r.Failed)
-        {
-            return false;
-        }
+        return !r.Failed;
+    }
 
-        facts.DurationSeconds = durationSeconds;
-        facts.LatencyMicros = hasTtl ? EntryAnalyzer.Micros(ttlSeconds, ttlNanos) : facts.HasDuration ? EntryAnalyzer.Micros(durationSeconds, durationNanos) : -1;
+    /// <summary>The facts derived from every occurrence of <c>common_properties</c>, once they are all read.</summary>
+    private void FinishCommon(ref CommonState st, bool decodePeers, bool tcp, ref EntryFacts facts)
+    {
+        facts.DownstreamRemoteIp = Ip(st.Remote);
+        facts.DownstreamLocalIp = Ip(st.Local);
+        facts.UpstreamRemoteIp = Ip(st.Upstream);
+        facts.DownstreamDirectRemoteIp = Ip(st.Direct);
+        facts.DurationSeconds = st.DurationSeconds;
+        facts.LatencyMicros = st.HasTtl ? EntryAnalyzer.Micros(st.TtlSeconds, st.TtlNanos) : facts.HasDuration ? EntryAnalyzer.Micros(st.DurationSeconds, st.DurationNanos) : -1;
         if (decodePeers)
         {
-            (facts.UpstreamPeerStatus, facts.UpstreamPeer) = Resolve(ref slots, upstream: true);
-            (facts.DownstreamPeerStatus, facts.DownstreamPeer) = Resolve(ref slots, upstream: false);
+            (facts.UpstreamPeerStatus, facts.UpstreamPeer) = Resolve(ref st.Slots, upstream: true);
+            (facts.DownstreamPeerStatus, facts.DownstreamPeer) = Resolve(ref st.Slots, upstream: false);
         }
 
         if (tcp)
         {
-            facts.IsFinalTcp = EntryAnalyzer.IsFinalTcpEntry((AccessLogType)logType, intermediate);
-            if (!streamId.IsEmpty)
+            facts.IsFinalTcp = EntryAnalyzer.IsFinalTcpEntry((AccessLogType)st.LogType, st.Intermediate);
+            if (!st.StreamId.IsEmpty)
             {
-                facts.ConnectionKey = ConnectionKey.ForStreamId(streamId);
+                facts.ConnectionKey = ConnectionKey.ForStreamId(st.StreamId);
             }
-            else if (remoteSocket && facts.HasStart)
+            else if (st.Remote.Case == F.Address.SocketAddress && facts.HasStart)
             {
-                facts.ConnectionKey = ConnectionKey.ForPeer(remoteIp, remotePort, facts.StartSeconds, facts.StartNanos);
+                facts.ConnectionKey = ConnectionKey.ForPeer(st.Remote.Ip, st.Remote.Port, facts.StartSeconds, facts.StartNanos);
             }
         }
-
-        return true;
     }
 
     private static ParsedCluster ParseCluster(ReadOnlySpan<byte> name) => ClusterNames.Create(Encoding.UTF8.GetString(name));
@@ -442,18 +444,16 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
     }
 
     /// <summary>An Address's IP when it is a socket address (empty for pipes and internal addresses).</summary>
-    private bool AddressIp(ReadOnlySpan<byte> address, out IpText ip)
-    {
-        var ok = Address(address, out var bytes, out var socket, out _);
-        ip = ok && socket ? IpText.FromUtf8(bytes, strings) : default;
-        return ok;
-    }
+    private IpText Ip(in AddressState address) =>
+        address.Case == F.Address.SocketAddress && !address.Ip.IsEmpty ? IpText.FromUtf8(address.Ip, strings) : default;
 
-    private static bool Address(ReadOnlySpan<byte> address, out ReadOnlySpan<byte> ip, out bool socket, out uint port)
+    /// <summary>
+    /// Merges one Address message into <paramref name="state"/>: the oneof member last on the
+    /// wire wins; a socket address following a socket address is merged into it (fields it
+    /// carries replace), one following another member starts empty.
+    /// </summary>
+    private static bool Address(ReadOnlySpan<byte> address, ref AddressState state)
     {
-        ip = default;
-        socket = false;
-        port = 0;
         var r = new ProtoReader(address);
         while (r.NextField(out var f, out var w))
         {
@@ -464,12 +464,15 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             }
 
             var value = r.Bytes();
-
-            // A oneof: the last member on the wire wins.
-            socket = f == F.Address.SocketAddress;
-            if (!socket)
+            if (f != F.Address.SocketAddress)
             {
+                state = new AddressState { Case = f };
                 continue;
+            }
+
+            if (state.Case != F.Address.SocketAddress)
+            {
+                state = new AddressState { Case = f };
             }
 
             var s = new ProtoReader(value);
@@ -477,11 +480,11 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             {
                 if (sf == F.SocketAddress.Address && sw == F.WireLength)
                 {
-                    ip = s.Bytes();
+                    state.Ip = s.Bytes();
                 }
                 else if (sf == F.SocketAddress.PortValue && sw == F.WireVarint)
                 {
-                    port = (uint)s.Varint();
+                    state.Port = (uint)s.Varint();
                 }
                 else
                 {
@@ -498,10 +501,9 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
         return !r.Failed;
     }
 
-    private static bool Time(ReadOnlySpan<byte> time, out long seconds, out int nanos)
+    /// <summary>Merges a Timestamp or Duration into <paramref name="seconds"/> and <paramref name="nanos"/> (fields it carries replace).</summary>
+    private static bool Time(ReadOnlySpan<byte> time, ref long seconds, ref int nanos)
     {
-        seconds = 0;
-        nanos = 0;
         var r = new ProtoReader(time);
         while (r.NextField(out var f, out var w))
         {
@@ -667,12 +669,12 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
             if (f == F.Response.ResponseCode && w == F.WireLength)
             {
                 var code = new ProtoReader(r.Bytes());
-                http.ResponseCode = 0;
+                uint value = 0;
                 while (code.NextField(out var cf, out var cw))
                 {
                     if (cf == F.WrapperValue && cw == F.WireVarint)
                     {
-                        http.ResponseCode = (uint)code.Varint();
+                        value = (uint)code.Varint();
                     }
                     else
                     {
@@ -684,6 +686,15 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
                 {
                     return false;
                 }
+
+                // A wrapper appearing again merges as the generated parser does: a zero (the
+                // wrapper's default) does not replace a value read before.
+                if (!http.HasResponseCode || value != 0)
+                {
+                    http.ResponseCode = value;
+                }
+
+                http.HasResponseCode = true;
             }
             else if (w == F.WireVarint && f is F.Response.ResponseHeadersBytes or F.Response.ResponseBodyBytes)
             {
@@ -777,7 +788,7 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
     private string Endpoint(int method, ReadOnlySpan<byte> path)
     {
         var cut = path.IndexOfAny((byte)'?', (byte)'#');
-        return endpoints.InternEndpoint(method, cut >= 0 ? path[..cut] : path);
+        return endpoints.Intern(method, cut >= 0 ? path[..cut] : path);
     }
 
     /// <summary>As <see cref="EntryAnalyzer.HostOf"/>, over the authority's bytes.</summary>
@@ -858,6 +869,34 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
         public ReadOnlySpan<byte> WasmDownstreamValue;
     }
 
+    /// <summary>What <see cref="FinishCommon"/> derives facts from, merged over every occurrence of <c>common_properties</c>.</summary>
+    private ref struct CommonState
+    {
+        public PeerSlots Slots;
+        public ReadOnlySpan<byte> StreamId;
+        public bool HasTtl;
+        public bool Intermediate;
+        public AddressState Remote;
+        public AddressState Local;
+        public AddressState Upstream;
+        public AddressState Direct;
+        public long TtlSeconds;
+        public int TtlNanos;
+        public long DurationSeconds;
+        public int DurationNanos;
+        public int LogType;
+        public ulong WireSent;
+        public ulong WireReceived;
+    }
+
+    /// <summary>An Address as merged so far: which oneof member (0 when none) and a socket address's IP and port.</summary>
+    private ref struct AddressState
+    {
+        public int Case;
+        public ReadOnlySpan<byte> Ip;
+        public uint Port;
+    }
+
     private ref struct HttpParts
     {
         public int Method;
@@ -868,6 +907,7 @@ internal sealed class FastEntryDecoder(InternTable strings, InternTable endpoint
         public ReadOnlySpan<byte> RequestContentType;
         public bool HasRequestContentType;
         public uint ResponseCode;
+        public bool HasResponseCode;
         public ulong ResponseHeadersBytes;
         public ulong ResponseBodyBytes;
         public ReadOnlySpan<byte> ResponseContentType;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace AlsAnalyzer.Core.Decoding;
@@ -11,8 +10,6 @@ namespace AlsAnalyzer.Core.Decoding;
 /// </summary>
 internal sealed class InternTable(int capacity)
 {
-    private const int StackLimit = 512;
-
     private readonly ByteKeyTable<string> _table = new(capacity);
 
     public int Capacity => _table.Capacity;
@@ -25,33 +22,5 @@ internal sealed class InternTable(int capacity)
     /// <summary>Interns UTF-8 bytes (invalid sequences become U+FFFD, as the generated parser decodes them).</summary>
     public string InternUtf8(ReadOnlySpan<byte> utf8) => utf8.IsEmpty ? string.Empty : _table.GetOrAdd(utf8, Decode);
 
-    /// <summary>
-    /// An HTTP endpoint, <c>METHOD /path</c>, interned by the method's enum value and the path's
-    /// bytes: the string is built only the first time.
-    /// </summary>
-    public string InternEndpoint(int method, ReadOnlySpan<byte> path)
-    {
-        var length = path.Length + 1;
-        byte[]? rented = null;
-        var key = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            // Method values are the RequestMethod enum's (0-9); anything else is named "-" anyway.
-            key[0] = (byte)Math.Clamp(method, 0, 255);
-            path.CopyTo(key[1..]);
-            return _table.GetOrAdd(key[..length], Endpoint);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
     private static string Decode(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
-
-    private static string Endpoint(ReadOnlySpan<byte> key) =>
-        string.Concat(Analysis.EntryAnalyzer.MethodName(key[0]), " ", Encoding.UTF8.GetString(key[1..]));
 }

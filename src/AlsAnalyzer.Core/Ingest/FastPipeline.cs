@@ -30,7 +30,7 @@ internal sealed class FastPipeline : IAccessLogPipeline
         _aggregator = aggregator;
         _time = time;
         Strings = new InternTable(limits.MaxInternedStrings);
-        Endpoints = new InternTable(limits.MaxInternedEndpoints);
+        Endpoints = new EndpointTable(limits.MaxInternedEndpoints);
         Clusters = new ByteKeyTable<ParsedCluster>(limits.MaxInternedStrings);
         Peers = new PeerCache(limits.MaxCachedPeers);
         _decoder = new FastEntryDecoder(Strings, Endpoints, Clusters, Peers);
@@ -38,7 +38,7 @@ internal sealed class FastPipeline : IAccessLogPipeline
 
     public InternTable Strings { get; }
 
-    public InternTable Endpoints { get; }
+    public EndpointTable Endpoints { get; }
 
     /// <summary>Upstream cluster names, parsed.</summary>
     public ByteKeyTable<ParsedCluster> Clusters { get; }

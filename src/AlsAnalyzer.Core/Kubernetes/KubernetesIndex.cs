@@ -18,12 +18,17 @@ internal sealed class KubernetesIndex
     public static readonly KubernetesIndex Empty = new(FrozenDictionary<string, PeerInfo>.Empty, default, 0);
 
     private readonly FrozenDictionary<string, PeerInfo> _byIp;
+    // The inline-held IPs (every IPv4 one) again, keyed by their lower-cased text, so that an
+    // entry's IP is looked up without making a string; case-insensitive like _byIp.
     private readonly FrozenDictionary<IpText, PeerInfo> _byIpText;
 
     public KubernetesIndex(FrozenDictionary<string, PeerInfo> byIp, KubernetesCounts counts, long generation)
     {
         _byIp = byIp;
-        _byIpText = byIp.ToFrozenDictionary(p => IpText.FromString(p.Key), p => p.Value);
+        _byIpText = byIp
+            .Select(p => (Key: IpText.FromString(p.Key).ToLowerAscii(), p.Value))
+            .Where(p => p.Key.IsInline)
+            .ToFrozenDictionary(p => p.Key, p => p.Value);
         Counts = counts;
         Generation = generation;
     }
@@ -40,8 +45,21 @@ internal sealed class KubernetesIndex
         ip.Length > 0 && _byIp.TryGetValue(ip, out var peer) && !ReferenceEquals(peer, NodeAddress) ? peer : null;
 
     /// <summary>As <see cref="Lookup(string)"/>, for an IP as an entry logged it (no string made).</summary>
-    public PeerInfo? Lookup(IpText ip) =>
-        !ip.IsEmpty && _byIpText.TryGetValue(ip, out var peer) && !ReferenceEquals(peer, NodeAddress) ? peer : null;
+    public PeerInfo? Lookup(IpText ip)
+    {
+        if (ip.IsEmpty)
+        {
+            return null;
+        }
+
+        if (!ip.IsInline)
+        {
+            // Held as a string already (long or non-ASCII text).
+            return Lookup(ip.ToString());
+        }
+
+        return _byIpText.TryGetValue(ip.ToLowerAscii(), out var peer) && !ReferenceEquals(peer, NodeAddress) ? peer : null;
+    }
 
     /// <summary>True when the IP is a node's address (and so names no workload).</summary>
     public bool IsNodeAddress(string ip) => _byIp.TryGetValue(ip, out var peer) && ReferenceEquals(peer, NodeAddress);

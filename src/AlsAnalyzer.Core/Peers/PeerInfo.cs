@@ -10,6 +10,22 @@ internal sealed record PeerInfo
     // A box, so that a peer shared by ingest threads publishes its node in one reference write.
     private StrongBox<NodeRef>? _node;
 
+    public PeerInfo()
+    {
+    }
+
+    // A copy ('with') gets its own node: the cached one may not be its node any more.
+    private PeerInfo(PeerInfo original)
+    {
+        Namespace = original.Namespace;
+        Service = original.Service;
+        Workload = original.Workload;
+        Instance = original.Instance;
+        Version = original.Version;
+        Cluster = original.Cluster;
+        IsGateway = original.IsGateway;
+    }
+
     public string Namespace { get; init; } = string.Empty;
 
     /// <summary>Canonical service: peer <c>service</c>, else canonical-name label, else app, else workload.</summary>
