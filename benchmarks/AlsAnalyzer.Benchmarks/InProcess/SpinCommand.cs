@@ -19,7 +19,11 @@ internal static class SpinCommand
         var corpus = args.String("corpus", CorpusKinds.IstioMxName);
         var seconds = args.Double("seconds", 20);
         args.RejectUnknown();
+        return Run(variant, corpus, seconds);
+    }
 
+    public static int Run(string variant, string corpus, double seconds)
+    {
         var runner = IngestVariants.Create(variant, BenchCorpus.Get(corpus));
         Console.WriteLine($"{variant} {corpus}: {runner.Verify()} (pid {Environment.ProcessId})");
         var total = Stopwatch.StartNew();
