@@ -129,6 +129,38 @@ public sealed class OperationsTests
         Assert.Equal(answers[0], answers[1]);
     }
 
+    [Fact]
+    public async Task DecodeTables_TooSmallForTheMesh_SameTopologyAndOverflowCounted()
+    {
+        // Arrange: the same mesh into a server with default tables and one whose tables hold one key each.
+        var start = DateTimeOffset.UtcNow.AddSeconds(-30);
+        var from = start.AddMinutes(-2).ToUnixTimeSeconds();
+        var to = start.AddMinutes(2).ToUnixTimeSeconds();
+        var answers = new List<string>();
+        IReadOnlyDictionary<string, double>? tiny = null;
+        foreach (var settings in new[] { Array.Empty<string>(), ["MaxInternedStrings=1", "MaxInternedEndpoints=1", "MaxCachedPeers=1"] })
+        {
+            await using var server = await AlsTestServer.StartAsync(settings);
+            using var client = new AlsClient(server.GrpcAddress);
+
+            // Act
+            await MeshScenario.Build(start).SendAsync(client);
+            var topology = await server.GetJsonAsync($"/api/v1/topology?from={from}&to={to}");
+            var services = await server.GetJsonAsync($"/api/v1/services?from={from}&to={to}");
+            answers.Add(topology.GetProperty("edges").ToString() + topology.GetProperty("nodes") + services);
+            tiny = await server.ScrapeAsync();
+        }
+
+        // Assert: nothing is lost past a full table, and the misses show in the self-metrics.
+        Assert.Equal(answers[0], answers[1]);
+        foreach (var table in new[] { "strings", "endpoints", "clusters", "peers" })
+        {
+            Assert.Equal(1, tiny![$"als_decode_table_capacity{{table=\"{table}\"}}"]);
+            Assert.True(tiny[$"als_decode_table_entries{{table=\"{table}\"}}"] <= 2, table);
+            Assert.True(tiny[$"als_decode_table_overflow_total{{table=\"{table}\"}}"] > 0, table);
+        }
+    }
+
     private static async Task<(int ExitCode, string Output)> RunPromtoolAsync(string exposition)
     {
         var psi = new ProcessStartInfo("promtool", "check metrics")

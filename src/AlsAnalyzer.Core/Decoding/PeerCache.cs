@@ -17,6 +17,12 @@ internal sealed class PeerCache(int capacity)
 
     public int Count => _structs.Count + _flatNodes.Count;
 
+    /// <summary>Peer payloads of each encoding kept at most.</summary>
+    public int Capacity => _structs.Capacity;
+
+    /// <summary>Payloads decoded without being kept because their table was full.</summary>
+    public long Overflow => _structs.Overflow + _flatNodes.Overflow;
+
     /// <summary>A <c>google.protobuf.Struct</c> (Istio &gt;= 1.24) from an Any's value bytes.</summary>
     public (PeerDecodeStatus Status, PeerInfo? Peer) Struct(ReadOnlySpan<byte> value)
     {

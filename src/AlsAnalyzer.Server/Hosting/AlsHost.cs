@@ -67,11 +67,17 @@ internal static class AlsHost
             var analyzer = sp.GetRequiredService<EntryAnalyzer>();
             var aggregator = sp.GetRequiredService<Aggregator>();
             var time = sp.GetRequiredService<TimeProvider>();
-            return sp.GetRequiredService<IOptions<AlsOptions>>().Value.IngestMode switch
+            var o = sp.GetRequiredService<IOptions<AlsOptions>>().Value;
+            return o.IngestMode switch
             {
                 "discard" => new DiscardPipeline(),
                 "reference" => new ReferencePipeline(analyzer, aggregator, time),
-                _ => new FastPipeline(analyzer, aggregator, time),
+                _ => new FastPipeline(analyzer, aggregator, time, new FastPipelineLimits
+                {
+                    MaxInternedStrings = o.MaxInternedStrings,
+                    MaxInternedEndpoints = o.MaxInternedEndpoints,
+                    MaxCachedPeers = o.MaxCachedPeers,
+                }),
             };
         });
         builder.Services.AddSingleton<KubeMetrics>();

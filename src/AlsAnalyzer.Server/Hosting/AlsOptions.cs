@@ -45,6 +45,15 @@ internal sealed class AlsOptions
 
     public int MaxInstancesPerMinute { get; set; } = 20_000;
 
+    /// <summary>Fast ingest: IPs, hosts and SPIFFE ids kept for lookup by their bytes (and as many parsed cluster names).</summary>
+    public int MaxInternedStrings { get; set; } = 200_000;
+
+    /// <summary>Fast ingest: <c>METHOD /path</c> endpoints kept for lookup by their bytes.</summary>
+    public int MaxInternedEndpoints { get; set; } = 200_000;
+
+    /// <summary>Fast ingest: distinct peer metadata payloads kept decoded (one per workload instance in practice).</summary>
+    public int MaxCachedPeers { get; set; } = 100_000;
+
     /// <summary>
     /// Analyzer chain for HTTP entries, comma separated, in order. Empty: <c>k8s-mesh,mx-mesh</c>
     /// when the Kubernetes cache is enabled, else <c>mx-mesh</c>. Alias: <c>SW_ENVOY_METRIC_ALS_HTTP_ANALYSIS</c>.

@@ -34,6 +34,9 @@ internal sealed class AlsOptionsValidator : IValidateOptions<AlsOptions>
         Range(errors, nameof(o.MaxEdgesPerMinute), o.MaxEdgesPerMinute, 1, 10_000_000);
         Range(errors, nameof(o.MaxEndpointsPerService), o.MaxEndpointsPerService, 1, 1_000_000);
         Range(errors, nameof(o.MaxInstancesPerMinute), o.MaxInstancesPerMinute, 1, 10_000_000);
+        Range(errors, nameof(o.MaxInternedStrings), o.MaxInternedStrings, 0, 10_000_000);
+        Range(errors, nameof(o.MaxInternedEndpoints), o.MaxInternedEndpoints, 0, 10_000_000);
+        Range(errors, nameof(o.MaxCachedPeers), o.MaxCachedPeers, 0, 10_000_000);
         Range(errors, nameof(o.MaxProxies), o.MaxProxies, 1, 10_000_000);
         Range(errors, nameof(o.MaxStatsPerProxy), o.MaxStatsPerProxy, 1, 1_000_000);
         Range(errors, nameof(o.ProxyExpiryMinutes), o.ProxyExpiryMinutes, 1, 7 * 24 * 60);

@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Core.Metrics;
 using Prometheus;
 
@@ -33,8 +34,16 @@ internal sealed class IngestMetrics
     private readonly Counter _samplesAccepted;
     private readonly Counter.Child[] _samplesRejected;
     private readonly Gauge _proxies;
+    private readonly Gauge _tableEntries;
+    private readonly Gauge _tableCapacity;
+    private readonly Counter _tableOverflow;
 
-    public IngestMetrics(Aggregator aggregator, ProxyRegistry proxies)
+    /// <param name="services">
+    /// The pipeline's lookup tables are read from it at scrape time: the pipeline is not resolved
+    /// here, because this is resolved while Kestrel is configured (for the preface check) and the
+    /// pipeline's dependencies (the analyzer chain, the Kubernetes cache) must not be built then.
+    /// </param>
+    public IngestMetrics(Aggregator aggregator, ProxyRegistry proxies, IServiceProvider services)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var f = Prometheus.Metrics.WithCustomRegistry(Registry);
@@ -99,6 +108,13 @@ internal sealed class IngestMetrics
             _streamsOpen.WithLabels(api);
         }
 
+        _tableEntries = f.CreateGauge("als_decode_table_entries", "Keys held by the fast ingest path's lookup tables, by table.", "table");
+        _tableCapacity = f.CreateGauge("als_decode_table_capacity", "Keys a lookup table holds at most (past it, values are made per entry and not kept).", "table");
+        _tableOverflow = f.CreateCounter(
+            "als_decode_table_overflow_total",
+            "Lookups that missed a full table: the value was made for the entry and not kept.",
+            "table");
+        (string Name, Func<long> Count, Func<long> Capacity, Func<long> Overflow)[]? tables = null;
         Registry.AddBeforeCollectCallback(() =>
         {
             var (edges, endpoints, instances, minutes) = aggregator.SeriesCounts();
@@ -111,10 +127,29 @@ internal sealed class IngestMetrics
             _overflow.WithLabels("endpoint").IncTo(overflow.Endpoints);
             _overflow.WithLabels("instance").IncTo(overflow.Instances);
             _proxies.Set(proxies.Count);
+            tables ??= Tables(services.GetRequiredService<IAccessLogPipeline>());
+            foreach (var table in tables)
+            {
+                _tableEntries.WithLabels(table.Name).Set(table.Count());
+                _tableCapacity.WithLabels(table.Name).Set(table.Capacity());
+                _tableOverflow.WithLabels(table.Name).IncTo(table.Overflow());
+            }
         });
     }
 
     public CollectorRegistry Registry { get; }
+
+    /// <summary>The fast pipeline's lookup tables (none for the other ingest modes).</summary>
+    private static (string Name, Func<long> Count, Func<long> Capacity, Func<long> Overflow)[] Tables(IAccessLogPipeline pipeline) =>
+        pipeline is FastPipeline fast
+            ?
+            [
+                ("strings", () => fast.Strings.Count, () => fast.Strings.Capacity, () => fast.Strings.Overflow),
+                ("endpoints", () => fast.Endpoints.Count, () => fast.Endpoints.Capacity, () => fast.Endpoints.Overflow),
+                ("clusters", () => fast.Clusters.Count, () => fast.Clusters.Capacity, () => fast.Clusters.Overflow),
+                ("peers", () => fast.Peers.Count, () => fast.Peers.Capacity, () => fast.Peers.Overflow),
+            ]
+            : [];
 
     public void StreamOpened(string api)
     {
