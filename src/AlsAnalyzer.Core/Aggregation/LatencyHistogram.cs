@@ -6,12 +6,11 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// A sparse log-linear histogram of microsecond values. Values below 32 are exact; above,
 /// each power of two is split into 32 linear sub-buckets, so a bucket is at most 1/32 of its
 /// lower bound wide and its midpoint is within 1.6% of any value in it. Buckets are stored
-/// sparsely (sorted index/count arrays) because a real latency distribution fills a few
-/// dozen of the ~1900 possible buckets, and thousands of histograms live in the minute ring.
-/// Each bucket is one word, its index in the top 16 bits and its count in the low 48 (2.8e14
-/// calls per bucket, far beyond a minute's or a window's), so recording a value touches one
-/// array. Mergeable; not thread-safe (one writer, as every
-/// aggregation structure here).
+/// sparsely, sorted by index, because a real latency distribution fills a few dozen of the
+/// ~1900 possible buckets, and thousands of histograms live in the minute ring. Each bucket is
+/// one word, its index in the top 16 bits and its count in the low 48 (2.8e14 calls per
+/// bucket, far beyond a minute's or a window's), so recording a value touches one array.
+/// Mergeable; not thread-safe (one writer, as every aggregation structure here).
 /// </summary>
 internal sealed class LatencyHistogram
 {

@@ -8,6 +8,4 @@ internal static class AddressText
     /// <summary>The socket address's IP (v4 or v6), or empty for pipes, internal addresses and absent ones.</summary>
     public static string Ip(Address? address) =>
         address is { AddressCase: Address.AddressOneofCase.SocketAddress } ? address.SocketAddress.Address : string.Empty;
-
-    public static bool SameIp(string a, string b) => a.Length > 0 && string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using AlsAnalyzer.Core.Decoding;
 
@@ -8,13 +7,13 @@ namespace AlsAnalyzer.Core.Analysis;
 /// An IP as an entry logs it, kept as the text's bytes when they fit in 16 ASCII bytes (every
 /// IPv4 address, short IPv6 ones), else as a string. The fast decoder fills one with two loads
 /// instead of a table lookup, and only the analyses that need an IP look at it: the
-/// Kubernetes index looks it up as characters, and a string is made (interned) only where a
-/// node is named after an IP. One representation per text, whichever decoder made it, so
+/// Kubernetes index looks it up by these bytes (lower-cased), and a string is made (interned)
+/// only where a node is named after an IP. One representation per text, whichever decoder made it, so
 /// equal texts are equal values.
 /// </summary>
 internal readonly record struct IpText
 {
-    private const int InlineBytes = 16;
+    private const int InlineBytes = ShortBytes.Max;
 
     // IPs named as external nodes; a mesh sends a bounded set of them.
     private static readonly InternTable Strings = new(100_000);
@@ -50,7 +49,7 @@ internal readonly record struct IpText
 
         if (utf8.Length <= InlineBytes)
         {
-            var (lo, hi) = Pack(utf8);
+            var (lo, hi) = ShortBytes.Pack(utf8);
 
             // A high bit set anywhere is a non-ASCII byte (the padding is zeros).
             if (((lo | hi) & 0x8080808080808080UL) == 0)
@@ -74,7 +73,7 @@ internal readonly record struct IpText
         {
             Span<byte> ascii = stackalloc byte[InlineBytes];
             var n = Encoding.ASCII.GetBytes(text, ascii);
-            var (lo, hi) = Pack(ascii[..n]);
+            var (lo, hi) = ShortBytes.Pack(ascii[..n]);
             return new IpText(lo, hi, n);
         }
 
@@ -129,7 +128,7 @@ internal readonly record struct IpText
             }
         }
 
-        var (lo, hi) = Pack(bytes[.._inlineLength]);
+        var (lo, hi) = ShortBytes.Pack(bytes[.._inlineLength]);
         return new IpText(lo, hi, _inlineLength);
     }
 
@@ -157,39 +156,5 @@ internal readonly record struct IpText
         return _text ?? AsChars(chars).ToString();
     }
 
-    /// <summary>Up to 16 bytes as two little-endian words, zero-padded, read with overlapping loads instead of a copy.</summary>
-    private static (ulong Lo, ulong Hi) Pack(ReadOnlySpan<byte> b)
-    {
-        var n = b.Length;
-        if (n >= 8)
-        {
-            var lo = BinaryPrimitives.ReadUInt64LittleEndian(b);
-
-            // The last 8 bytes end at n; bytes 8..n-1 are their top n-8.
-            var hi = n == 8 ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(b[(n - 8)..]) >> ((16 - n) * 8);
-            return (lo, hi);
-        }
-
-        if (n >= 4)
-        {
-            // Two overlapping 4-byte loads; overlapping bytes are the same on both sides of the OR.
-            ulong first = BinaryPrimitives.ReadUInt32LittleEndian(b);
-            ulong last = BinaryPrimitives.ReadUInt32LittleEndian(b[(n - 4)..]);
-            return (first | (last << ((n - 4) * 8)), 0);
-        }
-
-        ulong small = 0;
-        for (var i = 0; i < n; i++)
-        {
-            small |= (ulong)b[i] << (i * 8);
-        }
-
-        return (small, 0);
-    }
-
-    private void WriteBytes(Span<byte> bytes)
-    {
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, _lo);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes[8..], _hi);
-    }
+    private void WriteBytes(Span<byte> bytes) => ShortBytes.Unpack(_lo, _hi, bytes);
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Security.Cryptography;
 
@@ -24,7 +23,7 @@ namespace AlsAnalyzer.Core.Decoding;
 internal sealed class ByteKeyTable<TValue>
     where TValue : class
 {
-    private const int InlineBytes = 16;
+    private const int InlineBytes = ShortBytes.Max;
     private const int InitialSlots = 64;
 
     private static readonly long Seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
@@ -66,18 +65,7 @@ internal sealed class ByteKeyTable<TValue>
         return h == 0 ? 1 : h;
     }
 
-    private static (ulong K0, ulong K1) Inline(ReadOnlySpan<byte> key)
-    {
-        if (key.Length > InlineBytes)
-        {
-            return (0, 0);
-        }
-
-        Span<byte> padded = stackalloc byte[InlineBytes];
-        padded.Clear();
-        key.CopyTo(padded);
-        return (BinaryPrimitives.ReadUInt64LittleEndian(padded), BinaryPrimitives.ReadUInt64LittleEndian(padded[8..]));
-    }
+    private static (ulong K0, ulong K1) Inline(ReadOnlySpan<byte> key) => key.Length > InlineBytes ? (0, 0) : ShortBytes.Pack(key);
 
     private static TValue? Find(Slot[] slots, ReadOnlySpan<byte> key, ulong hash, ulong k0, ulong k1)
     {

@@ -80,15 +80,12 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
             return false;
         }
 
-        if (facts.HasCommon)
-        {
-            FinishCommon(ref common, decodePeers, tcp: false, ref facts);
-        }
-
         if (!facts.HasCommon)
         {
             return true;
         }
+
+        FinishCommon(ref common, decodePeers, tcp: false, ref facts);
 
         var path = http.Path;
         facts.Endpoint = hasRequest && !path.IsEmpty ? Endpoint(http.Method, path) : string.Empty;
