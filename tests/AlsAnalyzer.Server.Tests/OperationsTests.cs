@@ -113,52 +113,45 @@ public sealed class OperationsTests
     public async Task IngestModes_AnalyzeAndReference_AnswerTheSameTopology()
     {
         var start = DateTimeOffset.UtcNow.AddSeconds(-30);
-        var from = start.AddMinutes(-2).ToUnixTimeSeconds();
-        var to = start.AddMinutes(2).ToUnixTimeSeconds();
-        var answers = new List<string>();
-        foreach (var mode in new[] { "analyze", "reference" })
-        {
-            await using var server = await AlsTestServer.StartAsync("IngestMode=" + mode);
-            using var client = new AlsClient(server.GrpcAddress);
-            await MeshScenario.Build(start).SendAsync(client);
-            var topology = await server.GetJsonAsync($"/api/v1/topology?from={from}&to={to}");
-            var services = await server.GetJsonAsync($"/api/v1/services?from={from}&to={to}");
-            answers.Add(topology.GetProperty("edges").ToString() + topology.GetProperty("nodes") + services);
-        }
 
-        Assert.Equal(answers[0], answers[1]);
+        var (analyze, _) = await MeshAnswerAsync(start, "IngestMode=analyze");
+        var (reference, _) = await MeshAnswerAsync(start, "IngestMode=reference");
+
+        Assert.Equal(analyze, reference);
     }
 
     [Fact]
     public async Task DecodeTables_TooSmallForTheMesh_SameTopologyAndOverflowCounted()
     {
-        // Arrange: the same mesh into a server with default tables and one whose tables hold one key each.
+        // Arrange / Act: the same mesh into a server with default tables and one whose tables hold one key each.
         var start = DateTimeOffset.UtcNow.AddSeconds(-30);
-        var from = start.AddMinutes(-2).ToUnixTimeSeconds();
-        var to = start.AddMinutes(2).ToUnixTimeSeconds();
-        var answers = new List<string>();
-        IReadOnlyDictionary<string, double>? tiny = null;
-        foreach (var settings in new[] { Array.Empty<string>(), ["MaxInternedStrings=1", "MaxInternedEndpoints=1", "MaxCachedPeers=1"] })
-        {
-            await using var server = await AlsTestServer.StartAsync(settings);
-            using var client = new AlsClient(server.GrpcAddress);
-
-            // Act
-            await MeshScenario.Build(start).SendAsync(client);
-            var topology = await server.GetJsonAsync($"/api/v1/topology?from={from}&to={to}");
-            var services = await server.GetJsonAsync($"/api/v1/services?from={from}&to={to}");
-            answers.Add(topology.GetProperty("edges").ToString() + topology.GetProperty("nodes") + services);
-            tiny = await server.ScrapeAsync();
-        }
+        var (full, _) = await MeshAnswerAsync(start);
+        var (small, tiny) = await MeshAnswerAsync(start, "MaxInternedStrings=1", "MaxInternedEndpoints=1", "MaxCachedPeers=1");
 
         // Assert: nothing is lost past a full table, and the misses show in the self-metrics.
-        Assert.Equal(answers[0], answers[1]);
+        Assert.Equal(full, small);
         foreach (var table in new[] { "strings", "endpoints", "clusters", "peers" })
         {
-            Assert.Equal(1, tiny![$"als_decode_table_capacity{{table=\"{table}\"}}"]);
+            Assert.Equal(1, tiny[$"als_decode_table_capacity{{table=\"{table}\"}}"]);
             Assert.True(tiny[$"als_decode_table_entries{{table=\"{table}\"}}"] <= 2, table);
             Assert.True(tiny[$"als_decode_table_overflow_total{{table=\"{table}\"}}"] > 0, table);
         }
+    }
+
+    /// <summary>
+    /// Sends the mesh scenario (starting at <paramref name="start"/>) to a server with
+    /// <paramref name="settings"/>: its topology edges, nodes and services as one text, and its metrics.
+    /// </summary>
+    private static async Task<(string Answer, IReadOnlyDictionary<string, double> Metrics)> MeshAnswerAsync(DateTimeOffset start, params string[] settings)
+    {
+        var from = start.AddMinutes(-2).ToUnixTimeSeconds();
+        var to = start.AddMinutes(2).ToUnixTimeSeconds();
+        await using var server = await AlsTestServer.StartAsync(settings);
+        using var client = new AlsClient(server.GrpcAddress);
+        await MeshScenario.Build(start).SendAsync(client);
+        var topology = await server.GetJsonAsync($"/api/v1/topology?from={from}&to={to}");
+        var services = await server.GetJsonAsync($"/api/v1/services?from={from}&to={to}");
+        return (topology.GetProperty("edges").ToString() + topology.GetProperty("nodes") + services, await server.ScrapeAsync());
     }
 
     private static async Task<(int ExitCode, string Output)> RunPromtoolAsync(string exposition)
