@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Peers;
@@ -15,6 +16,11 @@ internal sealed class EntryAnalyzer
     // The chains as arrays: walked for every entry, without an interface call per element.
     private readonly IPeerAnalyzer[] _http;
     private readonly IPeerAnalyzer[] _tcp;
+
+    // Callers named by their certificate, by the identity of the URI's string: the fast path
+    // interns it, so a repeated caller is named without splitting its URI (and allocating)
+    // again. Slots hold immutable pairs, so readers on other threads see a whole pair or none.
+    private readonly CertificateCaller?[] _certificateCallers = new CertificateCaller?[256];
 
     public EntryAnalyzer(AnalysisSettings settings)
     {
@@ -174,7 +180,26 @@ internal sealed class EntryAnalyzer
             : NodeRef.Unknown;
     }
 
-    private static void Emit(
+    private NodeRef CallerFromCertificate(string uri)
+    {
+        if (uri.Length == 0)
+        {
+            return NodeRef.Unknown;
+        }
+
+        ref var slot = ref _certificateCallers[RuntimeHelpers.GetHashCode(uri) & (_certificateCallers.Length - 1)];
+        var known = Volatile.Read(ref slot);
+        if (known is not null && ReferenceEquals(known.Uri, uri))
+        {
+            return known.Node;
+        }
+
+        var node = SpiffeCaller(uri);
+        Volatile.Write(ref slot, new CertificateCaller(uri, node));
+        return node;
+    }
+
+    private void Emit(
         StreamIdentity reporter,
         ref EntryFacts facts,
         ref SideRecord record,
@@ -212,7 +237,7 @@ internal sealed class EntryAnalyzer
             var serverRecord = record;
             serverRecord.Reporter = ReporterSide.Server;
             var peer = Identify(chain, ref facts, PeerPosition.Downstream, tally);
-            serverRecord.Source = peer?.ToNode() ?? SpiffeCaller(facts.PeerSpiffe);
+            serverRecord.Source = peer?.ToNode() ?? CallerFromCertificate(facts.PeerSpiffe);
             serverRecord.SourceInstance = peer?.Instance ?? string.Empty;
             serverRecord.SourceIsGateway = peer?.IsGateway ?? false;
             serverRecord.Target = self;
@@ -362,4 +387,6 @@ internal sealed class EntryAnalyzer
 
         return false;
     }
+
+    private sealed record CertificateCaller(string Uri, NodeRef Node);
 }

@@ -21,8 +21,8 @@ internal sealed record StreamIdentity
 
     public string Cluster { get; init; } = string.Empty;
 
-    /// <summary>The proxy's own IPs (<c>INSTANCE_IPS</c> plus the IP in <c>node.id</c>).</summary>
-    public IReadOnlyList<string> InstanceIps { get; init; } = [];
+    /// <summary>The proxy's own IPs (<c>INSTANCE_IPS</c> plus the IP in <c>node.id</c>); an array, walked per entry without an enumerator.</summary>
+    public string[] InstanceIps { get; init; } = [];
 
     public string LogName { get; init; } = string.Empty;
 

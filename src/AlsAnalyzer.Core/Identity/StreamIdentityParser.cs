@@ -76,7 +76,7 @@ internal static class StreamIdentityParser
             Workload = workload,
             Version = version,
             Cluster = metadata.GetString("CLUSTER_ID"),
-            InstanceIps = ips,
+            InstanceIps = [.. ips],
             LogName = logName,
         };
     }
