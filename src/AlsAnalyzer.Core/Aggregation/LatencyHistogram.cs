@@ -10,9 +10,10 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// ~1900 possible buckets, and thousands of histograms live in the minute ring. Each bucket is
 /// one word, its index in the top 16 bits and its count in the low 48 (2.8e14 calls per
 /// bucket, far beyond a minute's or a window's), so recording a value touches one array.
-/// Mergeable; not thread-safe (one writer, as every aggregation structure here).
+/// Mergeable; not thread-safe (one writer, as every aggregation structure here). A struct, held
+/// inline by its owner (one pointer hop fewer per recorded call): use it in place, never a copy.
 /// </summary>
-internal sealed class LatencyHistogram
+internal struct LatencyHistogram
 {
     private const int SubBucketBits = 5;
     private const int SubBuckets = 1 << SubBucketBits;
@@ -20,12 +21,12 @@ internal sealed class LatencyHistogram
     private const int CountBits = 48;
     private const ulong CountMask = (1UL << CountBits) - 1;
 
-    private ulong[] _buckets = [];
+    private ulong[]? _buckets;
     private int _length;
 
     public long Count { get; private set; }
 
-    public int BucketCount => _length;
+    public readonly int BucketCount => _length;
 
     public void Add(long micros, long count = 1)
     {
@@ -34,7 +35,7 @@ internal sealed class LatencyHistogram
         var pos = Find(idx);
         if (pos >= 0)
         {
-            _buckets[pos] += (ulong)count;
+            _buckets![pos] += (ulong)count;
         }
         else
         {
@@ -44,16 +45,16 @@ internal sealed class LatencyHistogram
         Count += count;
     }
 
-    public void Merge(LatencyHistogram other)
+    public void Merge(in LatencyHistogram other)
     {
         for (var i = 0; i < other._length; i++)
         {
-            var idx = (ushort)(other._buckets[i] >> CountBits);
+            var idx = (ushort)(other._buckets![i] >> CountBits);
             var count = other._buckets[i] & CountMask;
             var pos = Find(idx);
             if (pos >= 0)
             {
-                _buckets[pos] += count;
+                _buckets![pos] += count;
             }
             else
             {
@@ -68,7 +69,7 @@ internal sealed class LatencyHistogram
     /// The nearest-rank quantile (the smallest value with at least <paramref name="q"/> of the
     /// samples at or below it), as the midpoint of its bucket. 0 when empty.
     /// </summary>
-    public double Quantile(double q)
+    public readonly double Quantile(double q)
     {
         if (Count == 0)
         {
@@ -80,14 +81,14 @@ internal sealed class LatencyHistogram
         long seen = 0;
         for (var i = 0; i < _length; i++)
         {
-            seen += (long)(_buckets[i] & CountMask);
+            seen += (long)(_buckets![i] & CountMask);
             if (seen >= rank)
             {
                 return Midpoint((int)(_buckets[i] >> CountBits));
             }
         }
 
-        return Midpoint((int)(_buckets[_length - 1] >> CountBits));
+        return Midpoint((int)(_buckets![_length - 1] >> CountBits));
     }
 
     internal static ushort IndexOf(long micros)
@@ -127,9 +128,9 @@ internal sealed class LatencyHistogram
     }
 
     /// <summary>As <see cref="Array.BinarySearch(Array, object)"/> over the used part of the index: the position, else its complement.</summary>
-    private int Find(ushort idx)
+    private readonly int Find(ushort idx)
     {
-        var buckets = _buckets;
+        var buckets = _buckets!;
         int lo = 0, hi = _length - 1;
         while (lo <= hi)
         {
@@ -155,7 +156,7 @@ internal sealed class LatencyHistogram
 
     private void Insert(int pos, ushort idx, long count)
     {
-        if (_length == _buckets.Length)
+        if (_buckets is null || _length == _buckets.Length)
         {
             Array.Resize(ref _buckets, Math.Max(8, _length * 2));
         }

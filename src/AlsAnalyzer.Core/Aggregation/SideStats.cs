@@ -13,7 +13,7 @@ internal sealed class SideStats
     public long Errors;
     public StatusClassCounts StatusClasses;
     public long LatencySumMicros;
-    public readonly LatencyHistogram Latency = new();
+    public LatencyHistogram Latency;
     public long BytesSent;
     public long BytesReceived;
     public long TlsKnown;
@@ -89,7 +89,7 @@ internal sealed class SideStats
         }
 
         LatencySumMicros += o.LatencySumMicros;
-        Latency.Merge(o.Latency);
+        Latency.Merge(in o.Latency);
         BytesSent += o.BytesSent;
         BytesReceived += o.BytesReceived;
         TlsKnown += o.TlsKnown;

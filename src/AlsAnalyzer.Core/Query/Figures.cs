@@ -16,7 +16,7 @@ internal static class Figures
 
     public static LatencyDto? Latency(SideStats s) => Latency(s.Latency, s.LatencySumMicros);
 
-    public static LatencyDto? Latency(LatencyHistogram h, long sumMicros)
+    public static LatencyDto? Latency(in LatencyHistogram h, long sumMicros)
     {
         if (h.Count == 0)
         {
