@@ -40,11 +40,18 @@ internal static class E2eCommand
         var servers = new List<(ServerProcess Server, LoadGenerator Load)>();
         var measurements = new List<Measurement>();
         var problems = new List<string>();
+        MeshApiServer? kube = null;
         try
         {
+            if (o.KubernetesOn)
+            {
+                kube = await MeshApiServer.StartAsync(corpus.Mesh).ConfigureAwait(false);
+                Console.WriteLine($"e2e: Kubernetes API server (list/watch fake) with the mesh's {kube.Pods:N0} pods; servers wait for their first full sync");
+            }
+
             foreach (var mode in o.Modes)
             {
-                var server = await ServerProcess.StartAsync(serverDll, mode, [], CancellationToken.None).ConfigureAwait(false);
+                var server = await ServerProcess.StartAsync(serverDll, mode, kube?.ServerArgs ?? [], CancellationToken.None, waitReady: kube is not null).ConfigureAwait(false);
                 servers.Add((server, new LoadGenerator(server.GrpcAddress, o.Connections > 0 ? o.Connections : o.Streams)));
                 Console.WriteLine($"e2e: server pid {server.Pid} mode {mode} on gRPC :{server.GrpcPort}, HTTP :{server.HttpPort}");
             }
@@ -61,7 +68,7 @@ internal static class E2eCommand
                 var order = round % 2 == 1 ? servers : Enumerable.Reverse(servers).ToList();
                 foreach (var (server, load) in order)
                 {
-                    var m = await Measurement.TakeAsync(server, round, () => load.RunAsync(scripts, o.Streams, o.Duration, 0, CancellationToken.None)).ConfigureAwait(false);
+                    var m = await Measurement.TakeAsync(server, round, o.KubernetesOn, () => load.RunAsync(scripts, o.Streams, o.Duration, 0, CancellationToken.None)).ConfigureAwait(false);
                     measurements.Add(m);
                     Console.WriteLine(string.Create(ci, $"e2e: round {round} {m.Mode,-9} {m.Load.EntriesPerSecond,10:N0} entries/s, server {m.ServerMicrosPerEntry:F2} CPU-us/entry ({m.ServerCores:F2} cores), client {m.ClientMicrosPerEntry:F2} CPU-us/entry; {m.Load}"));
                     problems.AddRange(m.Problems.Select(p => $"round {round} {m.Mode}: {p}"));
@@ -90,6 +97,11 @@ internal static class E2eCommand
             {
                 load.Dispose();
                 await server.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (kube is not null)
+            {
+                await kube.DisposeAsync().ConfigureAwait(false);
             }
         }
 

@@ -38,6 +38,19 @@ internal sealed record E2eOptions
     /// <summary>h2load requests (each a whole stream: one script's messages) per mode.</summary>
     public int H2LoadRequests { get; init; } = 300;
 
+    /// <summary>
+    /// Whether the servers watch a Kubernetes API server holding the mesh (<c>on</c>, <c>off</c>;
+    /// <c>auto</c>: on for k8s-plain, whose entries only k8s-mesh maps, off for istio-mx).
+    /// </summary>
+    public string Kubernetes { get; init; } = "auto";
+
+    public bool KubernetesOn => Kubernetes switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => Corpus == CorpusKind.K8sPlain,
+    };
+
     public static E2eOptions Smoke { get; } = new()
     {
         Streams = 2,
@@ -66,6 +79,9 @@ internal sealed record E2eOptions
             ServerDll = args.String("server") ?? o.ServerDll,
             H2Load = args.String("h2load", o.H2Load ? "auto" : "off") != "off",
             H2LoadRequests = args.Int("h2load-requests", o.H2LoadRequests),
+            Kubernetes = args.String("kubernetes") is { } k
+                ? k is "on" or "off" or "auto" ? k : throw new ArgumentException($"--kubernetes {k}: expected on, off or auto")
+                : o.Kubernetes,
         };
     }
 }

@@ -34,7 +34,7 @@ internal static partial class H2LoadCheck
             foreach (var server in servers)
             {
                 string output = string.Empty;
-                var m = await Measurement.TakeAsync(server, 0, async () =>
+                var m = await Measurement.TakeAsync(server, 0, false, async () =>
                 {
                     (output, var result) = await RunH2LoadAsync(h2load, server, body, stream, requests, clients, streamsPerClient).ConfigureAwait(false);
                     return result;

@@ -11,14 +11,15 @@ internal sealed record Measurement(string Mode, int Round, LoadResult Load, Time
     public double ServerCores => ServerCpu.TotalSeconds / Math.Max(Load.Elapsed.TotalSeconds, 1e-9);
 
     /// <summary>Measures one load run: server CPU ticks and /metrics around it, accounting checked.</summary>
-    public static async Task<Measurement> TakeAsync(ServerProcess server, int round, Func<Task<LoadResult>> load)
+    /// <param name="mapsEveryPeer">The server maps every entry's peers (mx-mesh metadata or the Kubernetes index): no entry may be unattributed.</param>
+    public static async Task<Measurement> TakeAsync(ServerProcess server, int round, bool mapsEveryPeer, Func<Task<LoadResult>> load)
     {
         var before = await server.ScrapeAsync().ConfigureAwait(false);
         var cpuBefore = server.CpuTicks;
         var result = await load().ConfigureAwait(false);
         var cpuAfter = server.CpuTicks;
         var after = await server.ScrapeAsync().ConfigureAwait(false);
-        var problems = after.Minus(before).Check(server.Mode, result.Messages, result.Entries);
+        var problems = after.Minus(before).Check(server.Mode, result.Messages, result.Entries, mapsEveryPeer);
         problems.AddRange(result.Errors.Take(3).Select(e => "stream error: " + e));
         return new Measurement(server.Mode, round, result, TimeSpan.FromSeconds((cpuAfter - cpuBefore) / (double)ProcInfo.TicksPerSecond), problems);
     }

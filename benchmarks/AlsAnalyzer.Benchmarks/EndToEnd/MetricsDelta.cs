@@ -19,7 +19,7 @@ internal sealed class MetricsDelta(MetricsSnapshot after, MetricsSnapshot before
     public long Rejected => D("als_entries_rejected_total");
 
     /// <summary>Problems with the accounting of a run that sent <paramref name="messages"/> messages holding <paramref name="entries"/> entries.</summary>
-    public List<string> Check(string mode, long messages, long entries)
+    public List<string> Check(string mode, long messages, long entries, bool mapsEveryPeer)
     {
         var problems = new List<string>();
         if (Messages != messages)
@@ -46,6 +46,11 @@ internal sealed class MetricsDelta(MetricsSnapshot after, MetricsSnapshot before
         if (Received != Analyzed + Unattributed + Rejected)
         {
             problems.Add($"accounting: received {Received} != analyzed {Analyzed} + unattributed {Unattributed} + rejected {Rejected}");
+        }
+
+        if (mapsEveryPeer && Unattributed != 0)
+        {
+            problems.Add($"{Unattributed} entries unattributed, though every peer of the corpus is in the mesh");
         }
 
         if (Rejected != 0)

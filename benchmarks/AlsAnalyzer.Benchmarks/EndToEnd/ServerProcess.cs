@@ -55,8 +55,12 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new FileNotFoundException("AlsAnalyzer.sln not found above " + AppContext.BaseDirectory + "; give --server PATH/AlsAnalyzer.Server.dll");
     }
 
-    /// <summary>Starts the server with <c>--Als:IngestMode=<paramref name="mode"/></c> and waits for /healthz.</summary>
-    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, IEnumerable<string> extraArgs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the server with <c>--Als:IngestMode=<paramref name="mode"/></c>, without Kubernetes
+    /// unless <paramref name="extraArgs"/> turn it on (later arguments win), and waits for
+    /// /healthz, or with <paramref name="waitReady"/> for /readyz (a first full Kubernetes sync).
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, IEnumerable<string> extraArgs, CancellationToken cancellationToken, bool waitReady = false)
     {
         if (!File.Exists(serverDll))
         {
@@ -94,7 +98,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await server.WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+            await server.WaitHealthyAsync(waitReady ? "/readyz" : "/healthz", cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -145,7 +149,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private async Task WaitHealthyAsync(CancellationToken cancellationToken)
+    private async Task WaitHealthyAsync(string path, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
@@ -157,7 +161,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
             try
             {
-                using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/healthz"), cancellationToken).ConfigureAwait(false);
+                using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}{path}"), cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -170,7 +174,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new TimeoutException($"server not healthy after 60 s:{Environment.NewLine}{LogTail()}");
+        throw new TimeoutException($"server {path} not OK after 60 s:{Environment.NewLine}{LogTail()}");
     }
 
     private void Log(string? line)
