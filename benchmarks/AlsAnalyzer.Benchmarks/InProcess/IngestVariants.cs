@@ -9,13 +9,14 @@ internal static class IngestVariants
     public const string ScanDeep = "scan-deep";
     public const string ParseOnly = "parse-only";
     public const string Naive = "naive";
+    public const string DecodeOnly = "decode-only";
     public const string PipelinePrefix = "pipeline:";
 
     /// <summary>The floor the ratios are taken against.</summary>
     public const string Floor = ScanDeep;
 
     public static IReadOnlyList<string> Names =>
-        [ScanEntries, ScanDeep, ParseOnly, Naive, .. PipelineRegistry.Names.Select(n => PipelinePrefix + n)];
+        [ScanEntries, ScanDeep, ParseOnly, Naive, DecodeOnly, .. PipelineRegistry.Names.Select(n => PipelinePrefix + n)];
 
     public static IBatchRunner Create(string variant, AccessLogCorpus corpus) => variant switch
     {
@@ -23,6 +24,7 @@ internal static class IngestVariants
         ScanDeep => new ScanRunner(corpus, deep: true),
         ParseOnly => new ParseOnlyRunner(corpus),
         Naive => new NaiveRunner(corpus),
+        DecodeOnly => new DecodeOnlyRunner(corpus),
         _ when variant.StartsWith(PipelinePrefix, StringComparison.Ordinal) => new PipelineRunner(variant[PipelinePrefix.Length..], corpus),
         _ => throw new ArgumentException($"unknown variant '{variant}' (known: {string.Join(", ", Names)})", nameof(variant)),
     };
