@@ -2,6 +2,7 @@ using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Ingest;
+using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Query;
 using AlsAnalyzer.Testing;
 using Envoy.Config.Core.V3;
@@ -290,12 +291,14 @@ public sealed class FastDecoderTests
     [Fact]
     public void FastPipeline_SteadyState_AllocatesNothingPerEntry()
     {
-        // Every key is seen in the warm-up passes; the measured pass (same minute, same keys,
+        // Every key is seen in the warm-up passes; a steady pass (same minute, same keys,
         // callers named only by their certificates included) must allocate nothing. Two
         // warm-up passes, because the replay reopens TCP connections the first pass closed, and
         // a stream's connection state grows once for them. The messages carrying an identifier
-        // are left out: a stream parses its identifier once, which allocates by design.
-        var (fast, _) = Pipeline(fast: true);
+        // are left out: a stream parses its identifier once, which allocates by design. Three
+        // steady passes, the least taken: a pool trimmed by a collection that a parallel test
+        // caused may allocate once, but an allocation per entry shows in every pass.
+        var (fast, aggregator) = Pipeline(fast: true);
         var streams = Enumerable.Range(0, 40)
             .Select(seed => (State: new AccessLogStreamState(), Payloads: EntryGenerator.Stream(new Random(seed)).ToList()))
             .ToList();
@@ -309,18 +312,27 @@ public sealed class FastDecoderTests
         }
 
         var measured = new IngestTally();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        foreach (var (state, payloads) in streams)
+        var allocated = new List<long>();
+        for (var pass = 0; pass < 3; pass++)
         {
-            for (var i = 1; i < payloads.Count; i++)
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (var (state, payloads) in streams)
             {
-                fast.Process(payloads[i], state, measured);
+                for (var i = 1; i < payloads.Count; i++)
+                {
+                    fast.Process(payloads[i], state, measured);
+                }
             }
+
+            allocated.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(measured.Received > 500, $"only {measured.Received} entries");
-        Assert.Equal(0, allocated);
+        // Not vacuous: the steady passes analysed entries, and some callers were named by certificate.
+        Assert.True(measured.Received > 1_500, $"only {measured.Received} entries");
+        var window = new QueryWindow(Now.AddHours(-1), Now.AddMinutes(10));
+        var view = aggregator.Read(0, window.FromMinute, window.ToMinute, WindowView.Fold);
+        Assert.Contains(view.Edges.Keys, k => k.Source.Kind == NodeKind.Unknown && k.Source.Namespace.Length > 0);
+        Assert.Equal(0, allocated.Min());
     }
 
     private static FastEntryDecoder Decoder() => new(new InternTable(10_000), new EndpointTable(10_000), new ByteKeyTable<ParsedCluster>(10_000), new PeerCache(10_000));

@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Collections.Concurrent;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Peers;
@@ -17,10 +17,12 @@ internal sealed class EntryAnalyzer
     private readonly IPeerAnalyzer[] _http;
     private readonly IPeerAnalyzer[] _tcp;
 
-    // Callers named by their certificate, by the identity of the URI's string: the fast path
-    // interns it, so a repeated caller is named without splitting its URI (and allocating)
-    // again. Slots hold immutable pairs, so readers on other threads see a whole pair or none.
-    private readonly CertificateCaller?[] _certificateCallers = new CertificateCaller?[256];
+    // Callers named by their certificate, by the URI's text, so that a repeated caller is
+    // named without splitting its URI (and allocating) again. Bounded: a mesh has one URI per
+    // service account; past the bound a new URI is named but not kept.
+    private const int MaxCertificateCallers = 10_000;
+    private readonly ConcurrentDictionary<string, NodeRef> _certificateCallers = new(StringComparer.Ordinal);
+    private int _certificateCallerCount;
 
     public EntryAnalyzer(AnalysisSettings settings)
     {
@@ -187,15 +189,17 @@ internal sealed class EntryAnalyzer
             return NodeRef.Unknown;
         }
 
-        ref var slot = ref _certificateCallers[RuntimeHelpers.GetHashCode(uri) & (_certificateCallers.Length - 1)];
-        var known = Volatile.Read(ref slot);
-        if (known is not null && ReferenceEquals(known.Uri, uri))
+        if (_certificateCallers.TryGetValue(uri, out var node))
         {
-            return known.Node;
+            return node;
         }
 
-        var node = SpiffeCaller(uri);
-        Volatile.Write(ref slot, new CertificateCaller(uri, node));
+        node = SpiffeCaller(uri);
+        if (Volatile.Read(ref _certificateCallerCount) < MaxCertificateCallers && _certificateCallers.TryAdd(uri, node))
+        {
+            Interlocked.Increment(ref _certificateCallerCount);
+        }
+
         return node;
     }
 
@@ -387,6 +391,4 @@ internal sealed class EntryAnalyzer
 
         return false;
     }
-
-    private sealed record CertificateCaller(string Uri, NodeRef Node);
 }
