@@ -12,8 +12,8 @@ public sealed class ProtoReaderTests
     public void Varint_EveryLength_ReadsTheValueAndStopsAfterIt(int tail)
     {
         // With 0-11 bytes after it, a varint is read by each of the reader's paths (one or two
-        // bytes, eight at once, ten at once, byte by byte); the bytes after it are one-byte
-        // varints, all of which must still be there.
+        // bytes, ten at once, byte by byte); the bytes after it are one-byte varints, all of
+        // which must still be there.
         foreach (var value in Values())
         {
             var bytes = Encode(value).Concat(Enumerable.Repeat((byte)1, tail)).ToArray();
@@ -77,7 +77,9 @@ public sealed class ProtoReaderTests
         }
 
         yield return ulong.MaxValue;
-        yield return unchecked((ulong)-1L);
+
+        // A negative int32 is sign-extended to ten bytes on the wire.
+        yield return unchecked((ulong)(long)int.MinValue);
     }
 
     private static byte[] Encode(ulong value)
