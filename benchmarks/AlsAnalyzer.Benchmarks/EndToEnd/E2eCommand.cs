@@ -93,15 +93,20 @@ internal static class E2eCommand
         }
         finally
         {
-            foreach (var (server, load) in servers)
+            try
             {
-                load.Dispose();
-                await server.DisposeAsync().ConfigureAwait(false);
+                foreach (var (server, load) in servers)
+                {
+                    load.Dispose();
+                    await server.DisposeAsync().ConfigureAwait(false);
+                }
             }
-
-            if (kube is not null)
+            finally
             {
-                await kube.DisposeAsync().ConfigureAwait(false);
+                if (kube is not null)
+                {
+                    await kube.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
 

@@ -36,6 +36,35 @@ internal sealed class MeshApiServer : IAsyncDisposable
     public static async Task<MeshApiServer> StartAsync(Mesh mesh, CancellationToken cancellationToken = default)
     {
         var server = await FakeKubeApiServer.StartAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"als-e2e-{Environment.ProcessId}.kubeconfig");
+        try
+        {
+            var pods = Fill(server, mesh);
+            server.WriteKubeconfig(kubeconfig);
+            return new MeshApiServer(server, kubeconfig, pods);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            File.Delete(kubeconfig);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(KubeconfigPath);
+        }
+    }
+
+    private static int Fill(FakeKubeApiServer server, Mesh mesh)
+    {
         var objects = new List<IKubernetesObject<V1ObjectMeta>>();
         for (var w = 0; w < Workers; w++)
         {
@@ -48,26 +77,24 @@ internal sealed class MeshApiServer : IAsyncDisposable
             objects.Add(KubeObjects.Service(service.Namespace, service.Name, service.ClusterIp, KubeObjects.ServicePort("http", 9080)));
             foreach (var pod in service.Pods)
             {
+                // A Deployment's pod, renamed and relabelled as the corpus has it; its ReplicaSet
+                // is named after the corpus's pod-template-hash, so the owner chain still leads
+                // to the Deployment.
                 var w = service.Index & (Workers - 1);
+                var replicaSet = $"{pod.Workload}-{pod.PodTemplateHash}";
                 var kubePod = KubeObjects.DeploymentPod(pod.Namespace, pod.Workload, pod.Ip, Worker(w), NodeIp(w), pod.Version, service.ServiceAccount);
                 kubePod.Metadata.Name = pod.Name;
+                kubePod.Metadata.GenerateName = replicaSet + "-";
                 kubePod.Metadata.Uid = Guid.NewGuid().ToString();
                 kubePod.Metadata.Labels = pod.Labels().ToDictionary(p => p.Key, p => p.Value);
+                kubePod.Metadata.OwnerReferences[0].Name = replicaSet;
                 objects.Add(kubePod);
                 pods++;
             }
         }
 
         server.AddAll([.. objects]);
-        var kubeconfig = Path.Combine(Path.GetTempPath(), $"als-e2e-{Environment.ProcessId}.kubeconfig");
-        server.WriteKubeconfig(kubeconfig);
-        return new MeshApiServer(server, kubeconfig, pods);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync().ConfigureAwait(false);
-        File.Delete(KubeconfigPath);
+        return pods;
     }
 
     private static string Worker(int w) => "worker-" + w.ToString(CultureInfo.InvariantCulture);
