@@ -68,7 +68,7 @@ internal static class E2eCommand
                 var order = round % 2 == 1 ? servers : Enumerable.Reverse(servers).ToList();
                 foreach (var (server, load) in order)
                 {
-                    var m = await Measurement.TakeAsync(server, round, o.KubernetesOn, () => load.RunAsync(scripts, o.Streams, o.Duration, 0, CancellationToken.None)).ConfigureAwait(false);
+                    var m = await Measurement.TakeAsync(server, round, o.MapsEveryPeer, () => load.RunAsync(scripts, o.Streams, o.Duration, 0, CancellationToken.None)).ConfigureAwait(false);
                     measurements.Add(m);
                     Console.WriteLine(string.Create(ci, $"e2e: round {round} {m.Mode,-9} {m.Load.EntriesPerSecond,10:N0} entries/s, server {m.ServerMicrosPerEntry:F2} CPU-us/entry ({m.ServerCores:F2} cores), client {m.ClientMicrosPerEntry:F2} CPU-us/entry; {m.Load}"));
                     problems.AddRange(m.Problems.Select(p => $"round {round} {m.Mode}: {p}"));

@@ -51,6 +51,12 @@ internal sealed record E2eOptions
         _ => Corpus == CorpusKind.K8sPlain,
     };
 
+    /// <summary>
+    /// Whether the server should map every entry's peers: istio-mx carries peer metadata on
+    /// both sides of every entry; k8s-plain needs the Kubernetes index.
+    /// </summary>
+    public bool MapsEveryPeer => Corpus == CorpusKind.IstioMx || KubernetesOn;
+
     public static E2eOptions Smoke { get; } = new()
     {
         Streams = 2,
