@@ -28,6 +28,9 @@ internal static class ManyStreamsCommand
     {
         var ci = CultureInfo.InvariantCulture;
         var idleCount = o.Streams - o.Loaded;
+
+        // istio-mx entries carry peer metadata on both sides: mx-mesh must map every one.
+        var mapsEveryPeer = o.Corpus == CorpusKind.IstioMx;
         Console.WriteLine($"many-streams: {ProcInfo.MachineDescription()}");
         var corpusOptions = new CorpusOptions
         {
@@ -53,7 +56,7 @@ internal static class ManyStreamsCommand
             var start = await server.ScrapeAsync().ConfigureAwait(false);
             var rssBase = server.RssKb;
 
-            var alone = await Measurement.TakeAsync(server, 1, o.Corpus == CorpusKind.IstioMx, () => load.RunAsync(scripts, o.Loaded, o.Duration, 0, CancellationToken.None)).ConfigureAwait(false);
+            var alone = await Measurement.TakeAsync(server, 1, mapsEveryPeer, () => load.RunAsync(scripts, o.Loaded, o.Duration, 0, CancellationToken.None)).ConfigureAwait(false);
             problems.AddRange(alone.Problems.Select(p => "phase A: " + p));
             var rssAlone = server.RssKb;
             Console.WriteLine(string.Create(ci, $"many-streams: phase A, {o.Loaded} streams alone: {alone.Load.EntriesPerSecond:N0} entries/s, server {alone.ServerMicrosPerEntry:F2} CPU-us/entry; RSS {rssAlone / 1024.0:F0} MB"));
@@ -96,7 +99,7 @@ internal static class ManyStreamsCommand
                 await Task.Delay(o.Duration / 2).ConfigureAwait(false);
                 during = await server.ScrapeAsync().ConfigureAwait(false);
             });
-            var crowded = await Measurement.TakeAsync(server, 2, o.Corpus == CorpusKind.IstioMx, () => load.RunAsync(scripts, o.Loaded, o.Duration, 0, CancellationToken.None)).ConfigureAwait(false);
+            var crowded = await Measurement.TakeAsync(server, 2, mapsEveryPeer, () => load.RunAsync(scripts, o.Loaded, o.Duration, 0, CancellationToken.None)).ConfigureAwait(false);
             await sampler.ConfigureAwait(false);
             problems.AddRange(crowded.Problems.Select(p => "phase B: " + p));
             var rssCrowded = server.RssKb;
@@ -114,7 +117,7 @@ internal static class ManyStreamsCommand
             Console.WriteLine(string.Create(ci, $"many-streams: closed the idle streams in {closing.Elapsed.TotalSeconds:F1} s; server reports {end.Get(StreamsOpen):F0} open; peak RSS {server.PeakRssKb / 1024.0:F0} MB"));
             var sentMessages = alone.Load.Messages + crowded.Load.Messages + idleCount;
             var sentEntries = alone.Load.Entries + crowded.Load.Entries + idleMessages.Sum(m => (long)m.Entries);
-            problems.AddRange(end.Minus(start).Check(o.Mode, sentMessages, sentEntries, mapsEveryPeer: o.Corpus == CorpusKind.IstioMx).Select(p => "overall: " + p));
+            problems.AddRange(end.Minus(start).Check(o.Mode, sentMessages, sentEntries, mapsEveryPeer).Select(p => "overall: " + p));
 
             Console.WriteLine();
             Console.WriteLine(string.Create(ci, $"Many streams ({o.Corpus.Name()}, mode {o.Mode}), one run:"));

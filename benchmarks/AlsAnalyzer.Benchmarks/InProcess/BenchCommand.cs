@@ -71,13 +71,14 @@ internal static class BenchCommand
     {
         var rows = summary.Reports
             .Where(r => r.Success && r.ResultStatistics is not null)
-            .Select(r => (
-                Corpus: (string)r.BenchmarkCase.Parameters["Corpus"],
-                Variant: (string)r.BenchmarkCase.Parameters["Variant"],
-                Median: r.ResultStatistics!.Median,
-                Best: BestLaunchMedian(r),
-                Launches: LaunchMedians(r).Count,
-                Allocated: r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0))
+            .Select(r => (Report: r, Launches: LaunchMedians(r)))
+            .Select(x => (
+                Corpus: (string)x.Report.BenchmarkCase.Parameters["Corpus"],
+                Variant: (string)x.Report.BenchmarkCase.Parameters["Variant"],
+                Median: x.Report.ResultStatistics!.Median,
+                Best: x.Launches.Count > 0 ? x.Launches.Min() : x.Report.ResultStatistics!.Median,
+                Launches: x.Launches.Count,
+                Allocated: x.Report.GcStats.GetBytesAllocatedPerOperation(x.Report.BenchmarkCase) ?? 0))
             .ToList();
         var text = new StringBuilder();
         var ci = CultureInfo.InvariantCulture;
@@ -115,30 +116,12 @@ internal static class BenchCommand
     }
 
     /// <summary>The median ns per operation of each launch's measured iterations.</summary>
-    internal static List<double> LaunchMedians(BenchmarkReport report) =>
+    private static List<double> LaunchMedians(BenchmarkReport report) =>
         report.AllMeasurements
             .Where(m => m.IterationMode == IterationMode.Workload && m.IterationStage == IterationStage.Actual && m.Operations > 0)
             .GroupBy(m => m.LaunchIndex)
-            .Select(g => Median(g.Select(m => m.Nanoseconds / m.Operations)))
+            .Select(g => Stats.Median(g.Select(m => m.Nanoseconds / m.Operations)))
             .ToList();
-
-    private static double BestLaunchMedian(BenchmarkReport report)
-    {
-        var medians = LaunchMedians(report);
-        return medians.Count > 0 ? medians.Min() : report.ResultStatistics!.Median;
-    }
-
-    internal static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0)
-        {
-            throw new ArgumentException("no values", nameof(values));
-        }
-
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
 
     private static string Ratio(double value, double? baseline) =>
         baseline is > 0 ? (value / baseline.Value).ToString("F2", CultureInfo.InvariantCulture) : "-";
