@@ -91,13 +91,12 @@ internal static class BenchCommand
         foreach (var corpus in rows.Select(r => r.Corpus).Distinct())
         {
             var group = rows.Where(r => r.Corpus == corpus).ToList();
-            double? Of(string variant) => group.Where(r => r.Variant == variant).Select(r => (double?)r.Median).FirstOrDefault();
-            double? BestOf(string variant) => group.Where(r => r.Variant == variant).Select(r => (double?)r.Best).FirstOrDefault();
+            double? Of(string variant, bool best = false) => group.Where(r => r.Variant == variant).Select(r => (double?)(best ? r.Best : r.Median)).FirstOrDefault();
             var floor = Of(IngestVariants.Floor);
             var naive = Of(IngestVariants.Naive);
             var reference = Of(IngestVariants.PipelinePrefix + "reference");
-            var bestFloor = BestOf(IngestVariants.Floor);
-            var bestReference = BestOf(IngestVariants.PipelinePrefix + "reference");
+            var bestFloor = Of(IngestVariants.Floor, best: true);
+            var bestReference = Of(IngestVariants.PipelinePrefix + "reference", best: true);
             foreach (var variant in IngestVariants.Names)
             {
                 var row = group.FirstOrDefault(r => r.Variant == variant);
