@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Text;
-using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Kubernetes;
 using AlsAnalyzer.Core.Peers;
@@ -141,7 +140,7 @@ public sealed class DecodingTablesTests
 
         // Assert
         Assert.Equal(expected, endpoint);
-        Assert.Equal(EntryAnalyzer.MethodName(method) + " " + path, endpoint);
+        Assert.Equal(EntryFields.MethodName(method) + " " + path, endpoint);
         Assert.Same(endpoint, table.Intern(method, Encoding.UTF8.GetBytes(path)));
     }
 
@@ -208,7 +207,7 @@ public sealed class DecodingTablesTests
         Assert.Equal(fromString, fromBytes);
         Assert.Equal(fromString.GetHashCode(), fromBytes.GetHashCode());
         Assert.Equal(ip, fromBytes.ToString());
-        Assert.Equal(ip, fromBytes.ToInternedString());
+        Assert.Equal(ip, fromBytes.ToInternedString(strings));
         Assert.Equal(ip.Length, fromBytes.Length);
         Assert.True(fromBytes.SameAs(ip));
         Assert.True(fromBytes.SameAs(ip.ToUpperInvariant()));

@@ -11,6 +11,7 @@ using FsCheck.Xunit;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using SubjectAltName = Envoy.Data.Accesslog.V3.TLSProperties.Types.CertificateProperties.Types.SubjectAltName;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Tests;
 

@@ -5,6 +5,7 @@ using Envoy.Service.Accesslog.V3;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using TestPeers = AlsAnalyzer.Testing.Peers;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Tests;
 

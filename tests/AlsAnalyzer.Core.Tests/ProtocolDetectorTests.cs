@@ -1,7 +1,7 @@
-using AlsAnalyzer.Core.Analysis;
 using Envoy.Config.Core.V3;
 using Envoy.Data.Accesslog.V3;
 using HttpVersion = Envoy.Data.Accesslog.V3.HTTPAccessLogEntry.Types.HTTPVersion;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Tests;
 

@@ -1,5 +1,5 @@
-using AlsAnalyzer.Core.Analysis;
 using Envoy.Data.Accesslog.V3;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Tests;
 

@@ -5,6 +5,7 @@ using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Query;
 using AlsAnalyzer.Testing;
 using Envoy.Data.Accesslog.V3;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Tests;
 

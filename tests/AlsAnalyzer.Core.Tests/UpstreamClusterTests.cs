@@ -1,4 +1,4 @@
-using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Tests;
 

@@ -1,6 +1,7 @@
 using AlsAnalyzer.Testing;
 using Envoy.Config.Core.V3;
 using Envoy.Data.Accesslog.V3;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Server.Tests;
 

@@ -3,6 +3,7 @@ using Envoy.Data.Accesslog.V3;
 using Envoy.Service.Accesslog.V3;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Testing;
 

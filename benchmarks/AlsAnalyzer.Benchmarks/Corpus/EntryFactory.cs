@@ -1,6 +1,7 @@
 using Envoy.Config.Core.V3;
 using Envoy.Data.Accesslog.V3;
 using Google.Protobuf.WellKnownTypes;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Benchmarks.Corpus;
 

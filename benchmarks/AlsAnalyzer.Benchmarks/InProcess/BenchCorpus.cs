@@ -1,5 +1,6 @@
 using AlsAnalyzer.Benchmarks.Corpus;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Kubernetes;
 
 namespace AlsAnalyzer.Benchmarks.InProcess;
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Envoy.Data.Accesslog.V3;
 using Envoy.Service.Accesslog.V3;
 using Google.Protobuf.WellKnownTypes;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Benchmarks.InProcess;
 

@@ -1,4 +1,3 @@
-using AlsAnalyzer.Core.Analysis;
 
 namespace AlsAnalyzer.Core.Aggregation;
 

@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Model;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Aggregation;
 

@@ -9,6 +9,9 @@ internal sealed record AnalysisSettings
     /// <summary>How far an entry's time may lie ahead of this server's clock.</summary>
     public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>IPs kept interned as external node names (past it, each is named per entry).</summary>
+    public int MaxIpNames { get; init; } = 200_000;
+
     /// <summary>The analyzer chain for HTTP entries, in order.</summary>
     public IReadOnlyList<IPeerAnalyzer> HttpAnalyzers { get; init; } = [new MxMeshAnalyzer()];
 

@@ -3,6 +3,7 @@ using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Peers;
 using Envoy.Data.Accesslog.V3;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Analysis;
 
@@ -31,9 +32,13 @@ internal sealed class EntryAnalyzer
         DecodeTcpPeers = settings.TcpAnalyzers.Any(a => a is MxMeshAnalyzer);
         _http = [.. settings.HttpAnalyzers];
         _tcp = [.. settings.TcpAnalyzers];
+        IpNames = new InternTable(settings.MaxIpNames);
     }
 
     public AnalysisSettings Settings { get; }
+
+    /// <summary>IPs that name external nodes (a call to an address outside the registry), interned: a mesh calls a bounded set of them.</summary>
+    public InternTable IpNames { get; }
 
     /// <summary>Whether HTTP entries' peer metadata is read at all (only mx-mesh reads it).</summary>
     public bool DecodeHttpPeers { get; }
@@ -120,47 +125,6 @@ internal sealed class EntryAnalyzer
         record.Error = ResponseFlagSet.IsFailure(record.Flags);
 
         Emit(reporter, ref facts, ref record, _tcp, tally, sink);
-    }
-
-    internal static bool IsFinalTcpEntry(AccessLogType type, bool intermediate) => type switch
-    {
-        AccessLogType.TcpConnectionEnd => true,
-        AccessLogType.NotSet => !intermediate,
-        _ => false,
-    };
-
-    internal static long Micros(long seconds, int nanos) => Math.Max(0, (seconds * 1_000_000) + (nanos / 1_000));
-
-    internal static string MethodName(int method) => method switch
-    {
-        1 => "GET",
-        2 => "HEAD",
-        3 => "POST",
-        4 => "PUT",
-        5 => "DELETE",
-        6 => "CONNECT",
-        7 => "OPTIONS",
-        8 => "TRACE",
-        9 => "PATCH",
-        _ => "-",
-    };
-
-    /// <summary>The host part of an authority: <c>api.example.com:443</c> -> <c>api.example.com</c>, IPv6 brackets kept.</summary>
-    internal static string HostOf(string authority)
-    {
-        if (authority.Length == 0)
-        {
-            return authority;
-        }
-
-        if (authority[0] == '[')
-        {
-            var close = authority.IndexOf(']', StringComparison.Ordinal);
-            return close > 0 ? authority[..(close + 1)] : authority;
-        }
-
-        var colon = authority.LastIndexOf(':');
-        return colon > 0 ? authority[..colon] : authority;
     }
 
     /// <summary>
@@ -331,7 +295,7 @@ internal sealed class EntryAnalyzer
     /// <c>outbound|port|subset|fqdn</c> cluster, or an external host for traffic that left the
     /// mesh registry (named by the request authority, else the IP it went to).
     /// </summary>
-    private static NodeRef DestinationFromCluster(StreamIdentity reporter, ref EntryFacts facts, ParsedCluster cluster)
+    private NodeRef DestinationFromCluster(StreamIdentity reporter, ref EntryFacts facts, ParsedCluster cluster)
     {
         switch (cluster.Cluster.Kind)
         {
@@ -342,7 +306,7 @@ internal sealed class EntryAnalyzer
                 var host = facts.AuthorityHost;
                 if (host.Length == 0)
                 {
-                    host = (facts.UpstreamRemoteIp.IsEmpty ? facts.DownstreamLocalIp : facts.UpstreamRemoteIp).ToInternedString();
+                    host = (facts.UpstreamRemoteIp.IsEmpty ? facts.DownstreamLocalIp : facts.UpstreamRemoteIp).ToInternedString(IpNames);
                 }
 
                 return host.Length > 0 ? NodeRef.External(host) : NodeRef.Unknown;

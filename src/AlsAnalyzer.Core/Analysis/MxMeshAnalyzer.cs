@@ -1,4 +1,5 @@
 using AlsAnalyzer.Core.Peers;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Analysis;
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using AlsAnalyzer.Core.Analysis;
 
 namespace AlsAnalyzer.Core.Decoding;
 
@@ -45,5 +44,5 @@ internal sealed class EndpointTable(int capacity)
     }
 
     private static string Endpoint(ReadOnlySpan<byte> key) =>
-        string.Concat(EntryAnalyzer.MethodName(key[0]), " ", Encoding.UTF8.GetString(key[1..]));
+        string.Concat(EntryFields.MethodName(key[0]), " ", Encoding.UTF8.GetString(key[1..]));
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Peers;
 using Envoy.Data.Accesslog.V3;
 using F = AlsAnalyzer.Core.Decoding.WireFields;
@@ -299,7 +298,7 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
         facts.UpstreamRemoteIp = Ip(st.Upstream);
         facts.DownstreamDirectRemoteIp = Ip(st.Direct);
         facts.DurationSeconds = st.DurationSeconds;
-        facts.LatencyMicros = st.HasTtl ? EntryAnalyzer.Micros(st.TtlSeconds, st.TtlNanos) : facts.HasDuration ? EntryAnalyzer.Micros(st.DurationSeconds, st.DurationNanos) : -1;
+        facts.LatencyMicros = st.HasTtl ? EntryFields.Micros(st.TtlSeconds, st.TtlNanos) : facts.HasDuration ? EntryFields.Micros(st.DurationSeconds, st.DurationNanos) : -1;
         if (decodePeers)
         {
             (facts.UpstreamPeerStatus, facts.UpstreamPeer) = Resolve(ref st.Slots, upstream: true);
@@ -308,7 +307,7 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
 
         if (tcp)
         {
-            facts.IsFinalTcp = EntryAnalyzer.IsFinalTcpEntry((AccessLogType)st.LogType, st.Intermediate);
+            facts.IsFinalTcp = EntryFields.IsFinalTcpEntry((AccessLogType)st.LogType, st.Intermediate);
             if (!st.StreamId.IsEmpty)
             {
                 facts.ConnectionKey = ConnectionKey.ForStreamId(st.StreamId);
@@ -788,7 +787,7 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
         return endpoints.Intern(method, cut >= 0 ? path[..cut] : path);
     }
 
-    /// <summary>As <see cref="EntryAnalyzer.HostOf"/>, over the authority's bytes.</summary>
+    /// <summary>As <see cref="EntryFields.HostOf"/>, over the authority's bytes.</summary>
     private string HostOf(ReadOnlySpan<byte> authority)
     {
         if (authority.IsEmpty)

@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Identity;
 using Envoy.Service.Accesslog.V3;
 using Google.Protobuf;
@@ -10,8 +11,11 @@ namespace AlsAnalyzer.Core.Ingest;
 /// The straightforward pipeline: parse the whole message into the generated objects, then
 /// analyse each entry into the current processor's aggregation shard.
 /// </summary>
-internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time) : IAccessLogPipeline
+internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, int maxCachedClusters = 200_000) : IAccessLogPipeline
 {
+    /// <summary>Upstream cluster names, parsed once each.</summary>
+    public ClusterNameCache Clusters { get; } = new(maxCachedClusters);
+
     public MessageResult Process(ReadOnlySpan<byte> payload, AccessLogStreamState stream, IngestTally tally)
     {
         StreamAccessLogsMessage message;
@@ -51,7 +55,8 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
             {
                 foreach (var entry in message.HttpLogs.LogEntry)
                 {
-                    analyzer.AnalyzeHttp(identity, entry, clock, tally, shard);
+                    var facts = ReferenceFacts.Http(entry, analyzer.DecodeHttpPeers, Clusters);
+                    analyzer.AnalyzeHttp(identity, ref facts, clock, tally, shard);
                 }
             }
             else if (message.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs)
@@ -59,7 +64,8 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
                 var connections = stream.Connections ??= new TcpConnectionTracker();
                 foreach (var entry in message.TcpLogs.LogEntry)
                 {
-                    analyzer.AnalyzeTcp(identity, entry, clock, tally, shard, connections);
+                    var facts = ReferenceFacts.Tcp(entry, analyzer.DecodeTcpPeers, Clusters);
+                    analyzer.AnalyzeTcp(identity, ref facts, clock, tally, shard, connections);
                 }
             }
         }

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
-using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Peers;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Kubernetes;
 

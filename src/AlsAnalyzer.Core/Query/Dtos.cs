@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Query;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
-using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Core.Model;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Query;
 

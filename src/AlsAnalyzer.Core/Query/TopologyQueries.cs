@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Model;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Query;
 

@@ -2,7 +2,7 @@ using AlsAnalyzer.Core.Peers;
 using Envoy.Data.Accesslog.V3;
 using Google.Protobuf.WellKnownTypes;
 
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>
 /// Fills <see cref="EntryFacts"/> from the generated objects: the straightforward decoder,
@@ -10,9 +10,9 @@ namespace AlsAnalyzer.Core.Analysis;
 /// </summary>
 internal static class ReferenceFacts
 {
-    public static EntryFacts Http(HTTPAccessLogEntry entry, bool decodePeers)
+    public static EntryFacts Http(HTTPAccessLogEntry entry, bool decodePeers, ClusterNameCache? clusters = null)
     {
-        var facts = Common(entry.CommonProperties, decodePeers);
+        var facts = Common(entry.CommonProperties, decodePeers, clusters);
         if (!facts.HasCommon)
         {
             return facts;
@@ -22,7 +22,7 @@ internal static class ReferenceFacts
         var request = entry.Request;
         var response = entry.Response;
         facts.Endpoint = Endpoint(request);
-        facts.AuthorityHost = EntryAnalyzer.HostOf(request?.Authority ?? string.Empty);
+        facts.AuthorityHost = EntryFields.HostOf(request?.Authority ?? string.Empty);
         facts.StatusCode = (int)(response?.ResponseCode ?? 0);
         facts.IsGrpc = ProtocolDetector.IsGrpc(entry);
         facts.GrpcStatus = facts.IsGrpc ? ProtocolDetector.GrpcStatus(entry) ?? -1 : -1;
@@ -35,9 +35,9 @@ internal static class ReferenceFacts
         return facts;
     }
 
-    public static EntryFacts Tcp(TCPAccessLogEntry entry, bool decodePeers)
+    public static EntryFacts Tcp(TCPAccessLogEntry entry, bool decodePeers, ClusterNameCache? clusters = null)
     {
-        var facts = Common(entry.CommonProperties, decodePeers);
+        var facts = Common(entry.CommonProperties, decodePeers, clusters);
         if (!facts.HasCommon)
         {
             return facts;
@@ -46,7 +46,7 @@ internal static class ReferenceFacts
         var common = entry.CommonProperties;
         facts.TcpReceivedBytes = entry.ConnectionProperties?.ReceivedBytes ?? 0;
         facts.TcpSentBytes = entry.ConnectionProperties?.SentBytes ?? 0;
-        facts.IsFinalTcp = EntryAnalyzer.IsFinalTcpEntry(common.AccessLogType, common.IntermediateLogEntry);
+        facts.IsFinalTcp = EntryFields.IsFinalTcpEntry(common.AccessLogType, common.IntermediateLogEntry);
         if (common.StreamId.Length > 0)
         {
             facts.ConnectionKey = ConnectionKey.ForStreamId(System.Text.Encoding.UTF8.GetBytes(common.StreamId));
@@ -74,10 +74,10 @@ internal static class ReferenceFacts
             path = path[..q];
         }
 
-        return EntryAnalyzer.MethodName((int)request.RequestMethod) + " " + path;
+        return EntryFields.MethodName((int)request.RequestMethod) + " " + path;
     }
 
-    private static EntryFacts Common(AccessLogCommon? common, bool decodePeers)
+    private static EntryFacts Common(AccessLogCommon? common, bool decodePeers, ClusterNameCache? clusters)
     {
         var facts = EntryFacts.Empty();
         if (common is null)
@@ -93,7 +93,7 @@ internal static class ReferenceFacts
         facts.DurationSeconds = common.Duration?.Seconds ?? 0;
         facts.LatencyMicros = Micros(common.TimeToLastDownstreamTxByte ?? common.Duration);
         facts.UpstreamCluster = common.UpstreamCluster;
-        facts.Cluster = ClusterNames.Parse(common.UpstreamCluster);
+        facts.Cluster = clusters?.Parse(common.UpstreamCluster) ?? ClusterNames.Create(common.UpstreamCluster);
         facts.Flags = ResponseFlagSet.From(common.ResponseFlags);
         facts.DownstreamDirectRemoteIp = IpText.FromString(AddressText.Ip(common.DownstreamDirectRemoteAddress));
         facts.DownstreamRemoteIp = IpText.FromString(AddressText.Ip(common.DownstreamRemoteAddress));
@@ -127,5 +127,5 @@ internal static class ReferenceFacts
     }
 
     /// <summary>A whole Duration in microseconds (seconds and nanos), or -1 when absent.</summary>
-    internal static long Micros(Duration? d) => d is null ? -1 : EntryAnalyzer.Micros(d.Seconds, d.Nanos);
+    internal static long Micros(Duration? d) => d is null ? -1 : EntryFields.Micros(d.Seconds, d.Nanos);
 }

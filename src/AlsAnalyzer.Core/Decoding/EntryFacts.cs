@@ -1,6 +1,6 @@
 using AlsAnalyzer.Core.Peers;
 
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>
 /// What the analysis reads from one access log entry, decoder-neutral: the reference

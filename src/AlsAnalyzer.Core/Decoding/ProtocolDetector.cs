@@ -1,6 +1,6 @@
 using Envoy.Data.Accesslog.V3;
 
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>
 /// gRPC is recognised by its content type or trailers, or by an HTTP/2 POST to

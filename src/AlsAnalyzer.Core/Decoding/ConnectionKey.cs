@@ -1,4 +1,4 @@
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>
 /// FNV-1a over UTF-8 bytes: both decoders hash the same bytes (the fast one straight from the

@@ -1,7 +1,9 @@
 using AlsAnalyzer.Core.Kubernetes;
 using AlsAnalyzer.Core.Peers;
+using AlsAnalyzer.Core.Decoding;
+using AlsAnalyzer.Core.Analysis;
 
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Kubernetes;
 
 /// <summary>
 /// <c>k8s-mesh</c>: the peer from its IP, through the Kubernetes index. The caller is the

@@ -1,4 +1,4 @@
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>
 /// Istio's cluster name, parsed: <c>outbound|port|subset|fqdn</c>, <c>inbound|port||</c>, or

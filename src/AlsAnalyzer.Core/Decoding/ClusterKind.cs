@@ -1,4 +1,4 @@
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 internal enum ClusterKind : byte
 {

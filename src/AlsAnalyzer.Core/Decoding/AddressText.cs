@@ -1,6 +1,6 @@
 using Envoy.Config.Core.V3;
 
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>Reads the IP out of an Envoy <c>Address</c>; pipes and internal addresses have none.</summary>
 internal static class AddressText

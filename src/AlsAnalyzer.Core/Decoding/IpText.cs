@@ -1,7 +1,6 @@
 using System.Text;
-using AlsAnalyzer.Core.Decoding;
 
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>
 /// An IP as an entry logs it, kept as the text's bytes when they fit in 16 ASCII bytes (every
@@ -14,9 +13,6 @@ namespace AlsAnalyzer.Core.Analysis;
 internal readonly record struct IpText
 {
     private const int InlineBytes = ShortBytes.Max;
-
-    // IPs named as external nodes; a mesh sends a bounded set of them.
-    private static readonly InternTable Strings = new(100_000);
 
     private readonly ulong _lo;
     private readonly ulong _hi;
@@ -132,8 +128,8 @@ internal readonly record struct IpText
         return new IpText(lo, hi, _inlineLength);
     }
 
-    /// <summary>The text as a string, interned (for naming a node after an IP).</summary>
-    public string ToInternedString()
+    /// <summary>The text as a string, interned in <paramref name="strings"/> (for naming a node after an IP).</summary>
+    public string ToInternedString(InternTable strings)
     {
         if (_text is not null)
         {
@@ -147,7 +143,7 @@ internal readonly record struct IpText
 
         Span<byte> bytes = stackalloc byte[InlineBytes];
         WriteBytes(bytes);
-        return Strings.InternUtf8(bytes[.._inlineLength]);
+        return strings.InternUtf8(bytes[.._inlineLength]);
     }
 
     public override string ToString()

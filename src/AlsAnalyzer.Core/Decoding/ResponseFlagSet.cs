@@ -1,6 +1,6 @@
 using Envoy.Data.Accesslog.V3;
 
-namespace AlsAnalyzer.Core.Analysis;
+namespace AlsAnalyzer.Core.Decoding;
 
 /// <summary>
 /// Envoy's response flags as a bit set: bit <c>n - 1</c> is the field numbered <c>n</c> in
