@@ -17,7 +17,7 @@ public sealed class AggregatorTests
         const int Writers = 8;
         const int PerWriter = 25_000;
         const long FirstMinute = 1_000;
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 4);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 4);
         using var start = new Barrier(Writers + 1);
         var writing = Writers;
         var flushes = 0;
@@ -95,7 +95,7 @@ public sealed class AggregatorTests
     public void Read_AfterRecordsInSeveralShards_SumsEveryShard()
     {
         // Arrange
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 3);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 3);
         var threads = Enumerable.Range(0, 6).Select(_ => new Thread(() => Write(aggregator, Record(ProductPage, Reviews, 10, ReporterSide.Server)))).ToList();
 
         // Act
@@ -111,7 +111,7 @@ public sealed class AggregatorTests
     public void Flush_OldestMinute_DropsOlderMinutesFromRing()
     {
         // Arrange
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 2);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 2);
         foreach (var minute in new long[] { 100, 101, 102 })
         {
             Write(aggregator, Record(ProductPage, Reviews, minute, ReporterSide.Server));
@@ -132,7 +132,7 @@ public sealed class AggregatorTests
     public void Flush_LateRecordsOlderThanOldestMinute_NotAddedToRing()
     {
         // Arrange
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 1);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 1);
         Write(aggregator, Record(ProductPage, Reviews, 200, ReporterSide.Server));
         aggregator.Flush(oldestMinute: 200);
         Write(aggregator, Record(ProductPage, Reviews, 199, ReporterSide.Server));
@@ -150,7 +150,7 @@ public sealed class AggregatorTests
     public void Read_Window_InclusiveOfBothEnds()
     {
         // Arrange
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 1);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 1);
         for (long minute = 10; minute <= 15; minute++)
         {
             Write(aggregator, Record(ProductPage, Reviews, minute, ReporterSide.Server));
@@ -167,7 +167,7 @@ public sealed class AggregatorTests
     public void Read_FlushesPendingShardsFirst()
     {
         // Arrange
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 2);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 2);
         Write(aggregator, Record(ProductPage, Reviews, 50, ReporterSide.Client));
 
         // Act: no explicit Flush.
@@ -181,7 +181,7 @@ public sealed class AggregatorTests
     public void Flush_SameMinuteFromSuccessiveFlushes_MergedIntoOneBucket()
     {
         // Arrange
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 1);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 1);
         Write(aggregator, Record(ProductPage, Reviews, 7, ReporterSide.Client));
         aggregator.Flush(0);
         Write(aggregator, Record(ProductPage, Reviews, 7, ReporterSide.Server));
@@ -200,7 +200,7 @@ public sealed class AggregatorTests
     public void OverflowTotal_EndpointsBeyondCapInShard_CountedOnceAfterFlush()
     {
         // Arrange
-        var aggregator = new Aggregator(new AggregationLimits { MaxEndpointsPerService = 2 }, shardCount: 1);
+        var aggregator = new Aggregator(new AggregationOptions { MaxEndpointsPerService = 2 }, shardCount: 1);
         for (var i = 0; i < 5; i++)
         {
             Write(aggregator, Record(ProductPage, Reviews, 1, ReporterSide.Server, endpoint: $"GET /{i}"));
@@ -219,7 +219,7 @@ public sealed class AggregatorTests
     public void SeriesCounts_AfterFlush_CountsRingSeries()
     {
         // Arrange
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 1);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 1);
         Write(aggregator, Record(ProductPage, Reviews, 1, ReporterSide.Server, endpoint: "GET /a") with { TargetInstance = "rv-1" });
         Write(aggregator, Record(Reviews, ProductPage, 2, ReporterSide.Client, endpoint: "GET /b") with { SourceInstance = "rv-1" });
 

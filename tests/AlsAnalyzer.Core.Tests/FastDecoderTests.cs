@@ -341,7 +341,7 @@ public sealed class FastDecoderTests
     {
         var time = new FixedTime(Now);
         var analyzer = new EntryAnalyzer(new AnalysisSettings());
-        var aggregator = new Aggregator(new AggregationLimits(), shardCount: 1);
+        var aggregator = new Aggregator(new AggregationOptions(), shardCount: 1);
         return (fast ? new FastPipeline(analyzer, aggregator, time) : new ReferencePipeline(analyzer, aggregator, time), aggregator);
     }
 

@@ -1,3 +1,4 @@
+using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Protos.Prometheus;
@@ -81,7 +82,7 @@ public sealed class MetricsUnitTests
     [Fact]
     public void Registry_DeltaMode_SumsReportedValues()
     {
-        var registry = new ProxyRegistry(new MetricsSettings { CountersAsDeltas = true });
+        var registry = new ProxyRegistry(new MetricsServiceOptions { MetricsCountersAsDeltas = true }, new Retention(60));
         var identity = StreamIdentityParser.Parse(null, string.Empty);
         var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
         var tally = new MetricsTally();
@@ -100,7 +101,7 @@ public sealed class MetricsUnitTests
     [Fact]
     public void Registry_IncreasesOlderThanRetention_AreDropped()
     {
-        var registry = new ProxyRegistry(new MetricsSettings { RetentionMinutes = 10, ProxyExpiry = TimeSpan.FromHours(1) });
+        var registry = new ProxyRegistry(new MetricsServiceOptions { ProxyExpiryMinutes = 60 }, new Retention(10));
         var identity = StreamIdentityParser.Parse(null, string.Empty);
         var start = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
         var tally = new MetricsTally();

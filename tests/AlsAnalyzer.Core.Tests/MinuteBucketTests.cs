@@ -10,7 +10,7 @@ public sealed class MinuteBucketTests
     private static readonly NodeRef Reviews = NodeRef.Service("default", "reviews");
     private static readonly NodeRef Ratings = NodeRef.Service("default", "ratings");
 
-    private readonly AggregationLimits _limits = new() { MaxEndpointsPerService = 3, MaxEdgesPerMinute = 2, MaxInstancesPerMinute = 4 };
+    private readonly AggregationOptions _limits = new() { MaxEndpointsPerService = 3, MaxEdgesPerMinute = 2, MaxInstancesPerMinute = 4 };
 
     [Fact]
     public void Record_SameInternedEndpointPastTheCap_EveryRecordCountedAsOverflow()
@@ -333,7 +333,7 @@ public sealed class MinuteBucketTests
     public void Merge_OneSidedEdgePastTheCap_CountsItsCallsAsOverflow()
     {
         // Arrange: a full target, and a bucket holding an edge only the client reported.
-        var limits = new AggregationLimits { MaxEdgesPerMinute = 1 };
+        var limits = new AggregationOptions { MaxEdgesPerMinute = 1 };
         var target = new MinuteBucket(limits);
         target.Record(Http(ProductPage, Reviews, ReporterSide.Server));
         var other = new MinuteBucket(limits);
@@ -353,7 +353,7 @@ public sealed class MinuteBucketTests
     public void Aggregator_ShardOverflowMergedIntoFullMinute_IsCountedOnce()
     {
         // Arrange: one shard, cap of one edge: the second edge's two records fold in the shard.
-        var aggregator = new Aggregator(new AggregationLimits { MaxEdgesPerMinute = 1 }, shardCount: 1);
+        var aggregator = new Aggregator(new AggregationOptions { MaxEdgesPerMinute = 1 }, shardCount: 1);
         var shard = aggregator.CurrentShard;
         lock (shard.Sync)
         {

@@ -25,7 +25,7 @@ public sealed class TopologyQueriesTests
 
     public TopologyQueriesTests()
     {
-        _bucket = new MinuteBucket(new AggregationLimits());
+        _bucket = new MinuteBucket(new AggregationOptions());
         _sink = new BucketSink(_bucket);
     }
 
@@ -335,8 +335,8 @@ public sealed class TopologyQueriesTests
     public void Fold_SeveralMinutes_SumsEveryMinute()
     {
         // Arrange
-        var first = new MinuteBucket(new AggregationLimits());
-        var second = new MinuteBucket(new AggregationLimits());
+        var first = new MinuteBucket(new AggregationOptions());
+        var second = new MinuteBucket(new AggregationOptions());
         first.Record(SideRecordOf(ProductPage, Reviews, ReporterSide.Server));
         second.Record(SideRecordOf(ProductPage, Reviews, ReporterSide.Server));
         second.Record(SideRecordOf(ProductPage, Reviews, ReporterSide.Client));

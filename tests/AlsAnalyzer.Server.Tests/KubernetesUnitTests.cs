@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Server.Hosting;
 using AlsAnalyzer.Server.Kubernetes;
@@ -88,7 +90,7 @@ public sealed class KubernetesUnitTests
             ["SW_ENVOY_METRIC_ALS_TCP_ANALYSIS"] = swTcp,
         };
 
-        AlsHost.AddSkyWalkingAliases(configuration, name => environment.GetValueOrDefault(name));
+        AlsSettings.AddSkyWalkingAliases(configuration, name => environment.GetValueOrDefault(name));
 
         Assert.Equal(expectedHttp, configuration["Als:HttpAnalyzers"]);
         Assert.Equal(swTcp, configuration["Als:TcpAnalyzers"]);
@@ -97,15 +99,17 @@ public sealed class KubernetesUnitTests
     [Fact]
     public void AnalyzerChain_DefaultsByKubernetesMode()
     {
-        Assert.Equal(["k8s-mesh", "mx-mesh"], AlsOptionsValidator.EffectiveNames(string.Empty, kubernetes: true));
-        Assert.Equal(["mx-mesh"], AlsOptionsValidator.EffectiveNames(string.Empty, kubernetes: false));
-        Assert.Equal(["mx-mesh", "k8s-mesh"], AlsOptionsValidator.EffectiveNames(" mx-mesh , k8s-mesh ", kubernetes: true));
+        Assert.Equal(["k8s-mesh", "mx-mesh"], AnalysisOptions.EffectiveNames(string.Empty, kubernetes: true));
+        Assert.Equal(["mx-mesh"], AnalysisOptions.EffectiveNames(string.Empty, kubernetes: false));
+        Assert.Equal(["mx-mesh", "k8s-mesh"], AnalysisOptions.EffectiveNames(" mx-mesh , k8s-mesh ", kubernetes: true));
     }
 
     [Fact]
     public void Validation_K8sMeshWithoutKubernetes_IsRejectedWithTheReason()
     {
-        var result = new AlsOptionsValidator().Validate(null, new AlsOptions { Kubernetes = "off", HttpAnalyzers = "k8s-mesh" });
+        var chains = new AnalyzerChains(Options.Create(new KubernetesOptions { Kubernetes = "off" }));
+
+        var result = chains.Validate(null, new AnalysisOptions { HttpAnalyzers = "k8s-mesh" });
 
         Assert.Contains(result.Failures!, f => f.Contains("k8s-mesh, but the Kubernetes cache is off", StringComparison.Ordinal));
     }
@@ -113,9 +117,11 @@ public sealed class KubernetesUnitTests
     [Fact]
     public void Validation_BadTemplate_PointsAtThePosition()
     {
-        var result = new AlsOptionsValidator().Validate(null, new AlsOptions { ServiceNameTemplate = "${pod.metadata.lables.app}" });
+        var errors = new SettingErrors();
 
-        Assert.Contains(result.Failures!, f => f.Contains("Als:ServiceNameTemplate is invalid", StringComparison.Ordinal) && f.Contains("position", StringComparison.Ordinal));
+        new KubernetesOptions { ServiceNameTemplate = "${pod.metadata.lables.app}" }.Validate(errors);
+
+        Assert.Contains(errors.All, f => f.Contains("Als:ServiceNameTemplate is invalid", StringComparison.Ordinal) && f.Contains("position", StringComparison.Ordinal));
     }
 
     [Fact]

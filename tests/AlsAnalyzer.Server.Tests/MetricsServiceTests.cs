@@ -1,3 +1,4 @@
+using AlsAnalyzer.Core.Model;
 using System.Text.Json;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Metrics;
@@ -208,7 +209,7 @@ public sealed class MetricsServiceTests : IAsyncLifetime
     [Fact]
     public void Registry_SilentProxy_ExpiresAfterTheConfiguredTime()
     {
-        var registry = new ProxyRegistry(new MetricsSettings { ProxyExpiry = TimeSpan.FromMinutes(10) });
+        var registry = new ProxyRegistry(new MetricsServiceOptions { ProxyExpiryMinutes = 10 }, new Retention(60));
         var now = DateTimeOffset.UtcNow;
         var families = new EnvoyStats(now).Gauge("server.uptime", 1).Message().EnvoyMetrics;
         var tally = new MetricsTally();

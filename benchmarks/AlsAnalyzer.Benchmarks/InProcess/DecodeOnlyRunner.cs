@@ -24,7 +24,7 @@ internal sealed class DecodeOnlyRunner : IBatchRunner
     public DecodeOnlyRunner(AccessLogCorpus corpus)
     {
         _payloads = [.. corpus.Streams.SelectMany(s => s.Steady).Select(m => m.Payload)];
-        var limits = new FastPipelineLimits();
+        var limits = new DecodingOptions();
         _decoder = new FastEntryDecoder(
             new InternTable(limits.MaxInternedStrings),
             new EndpointTable(limits.MaxInternedEndpoints),

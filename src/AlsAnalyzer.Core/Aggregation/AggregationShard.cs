@@ -8,7 +8,7 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// out. With twice as many shards as cores the lock is almost never contended, and no
 /// ingest path shares a lock or a cache line with another.
 /// </summary>
-internal sealed class AggregationShard(AggregationLimits limits) : ISideSink
+internal sealed class AggregationShard(AggregationOptions limits) : ISideSink
 {
     private Dictionary<long, MinuteBucket> _buckets = [];
 

@@ -11,10 +11,10 @@ internal sealed class Aggregator
     private readonly AggregationShard[] _shards;
     private readonly SortedDictionary<long, MinuteBucket> _minutes = [];
     private readonly Lock _storeLock = new();
-    private readonly AggregationLimits _limits;
+    private readonly AggregationOptions _limits;
     private OverflowCounts _overflowTotal;
 
-    public Aggregator(AggregationLimits limits, int? shardCount = null)
+    public Aggregator(AggregationOptions limits, int? shardCount = null)
     {
         _limits = limits;
         var count = shardCount ?? Math.Max(2, Environment.ProcessorCount * 2);

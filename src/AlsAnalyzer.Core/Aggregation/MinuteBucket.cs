@@ -10,7 +10,7 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// the cardinality caps apply in both, so a burst of distinct keys is bounded before it is
 /// merged. Not thread-safe: its owner serialises access.
 /// </summary>
-internal sealed class MinuteBucket(AggregationLimits limits)
+internal sealed class MinuteBucket(AggregationOptions limits)
 {
     public const string OtherEndpoint = "(other)";
 

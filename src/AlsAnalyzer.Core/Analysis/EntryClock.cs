@@ -1,3 +1,5 @@
+using AlsAnalyzer.Core.Model;
+
 namespace AlsAnalyzer.Core.Analysis;
 
 /// <summary>The accepted time range, computed once per message from the server clock.</summary>
@@ -6,7 +8,7 @@ internal readonly struct EntryClock
     public EntryClock(DateTimeOffset now, AnalysisSettings settings)
     {
         var nowSeconds = now.ToUnixTimeSeconds();
-        OldestMinute = Math.DivRem(nowSeconds, 60).Quotient - settings.RetentionMinutes + 1;
+        OldestMinute = new Retention(settings.RetentionMinutes).OldestMinute(nowSeconds);
         NewestSecond = nowSeconds + (long)settings.MaxFutureSkew.TotalSeconds;
         NowSecond = nowSeconds;
     }

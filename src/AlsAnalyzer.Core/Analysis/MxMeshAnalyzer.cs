@@ -9,7 +9,7 @@ namespace AlsAnalyzer.Core.Analysis;
 /// </summary>
 internal sealed class MxMeshAnalyzer : IPeerAnalyzer
 {
-    public const string AnalyzerName = "mx-mesh";
+    public const string AnalyzerName = AnalysisOptions.MxMesh;
 
     public string Name => AnalyzerName;
 

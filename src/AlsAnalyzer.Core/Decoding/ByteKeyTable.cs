@@ -20,7 +20,7 @@ namespace AlsAnalyzer.Core.Decoding;
 /// counted in <see cref="Overflow"/>.</item>
 /// </list>
 /// </summary>
-internal sealed class ByteKeyTable<TValue>
+internal sealed class ByteKeyTable<TValue> : ICountedTable
     where TValue : class
 {
     private const int InlineBytes = ShortBytes.Max;

@@ -8,7 +8,7 @@ namespace AlsAnalyzer.Core.Decoding;
 /// Past <see cref="Capacity"/> names are parsed for the entry and not kept (counted in
 /// <see cref="Overflow"/>), like the fast path's byte-keyed tables.
 /// </summary>
-internal sealed class ClusterNameCache(int capacity)
+internal sealed class ClusterNameCache(int capacity) : ICountedTable
 {
     private readonly ConcurrentDictionary<string, ParsedCluster> _cache = new(StringComparer.Ordinal);
 

@@ -8,7 +8,7 @@ namespace AlsAnalyzer.Core.Decoding;
 /// bytes, so the string is built only the first time. A table of its own: its keys (a method
 /// byte, then the path) are not UTF-8 text and must not meet the <see cref="InternTable"/>'s.
 /// </summary>
-internal sealed class EndpointTable(int capacity)
+internal sealed class EndpointTable(int capacity) : ICountedTable
 {
     private const int StackLimit = 512;
 

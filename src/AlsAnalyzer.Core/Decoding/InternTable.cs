@@ -8,7 +8,7 @@ namespace AlsAnalyzer.Core.Decoding;
 /// no allocation. Past <see cref="Capacity"/> entries new strings are returned without being
 /// kept (and counted). See <see cref="ByteKeyTable{TValue}"/>.
 /// </summary>
-internal sealed class InternTable(int capacity)
+internal sealed class InternTable(int capacity) : ICountedTable
 {
     private readonly ByteKeyTable<string> _table = new(capacity);
 

@@ -10,7 +10,7 @@ namespace AlsAnalyzer.Core.Decoding;
 /// bytes and finds the decoded peer instead of parsing a Struct or FlatBuffer each time.
 /// Bounded: past the capacity, payloads are decoded without caching.
 /// </summary>
-internal sealed class PeerCache(int capacity)
+internal sealed class PeerCache(int capacity) : ICountedTable
 {
     private readonly ByteKeyTable<Decoded> _structs = new(capacity);
     private readonly ByteKeyTable<Decoded> _flatNodes = new(capacity);

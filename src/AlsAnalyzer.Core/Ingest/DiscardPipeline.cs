@@ -1,4 +1,5 @@
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Ingest;
 
@@ -8,6 +9,8 @@ namespace AlsAnalyzer.Core.Ingest;
 /// </summary>
 internal sealed class DiscardPipeline : IAccessLogPipeline
 {
+    public IReadOnlyList<NamedTable> Tables => [];
+
     public MessageResult Process(ReadOnlySpan<byte> payload, AccessLogStreamState stream, IngestTally tally) =>
         new(MessageStatus.Discarded);
 }

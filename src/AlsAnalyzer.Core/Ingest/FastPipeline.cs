@@ -23,9 +23,9 @@ internal sealed class FastPipeline : IAccessLogPipeline
     private readonly TimeProvider _time;
     private readonly FastEntryDecoder _decoder;
 
-    public FastPipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, FastPipelineLimits? limits = null)
+    public FastPipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, DecodingOptions? limits = null)
     {
-        limits ??= new FastPipelineLimits();
+        limits ??= new DecodingOptions();
         _analyzer = analyzer;
         _aggregator = aggregator;
         _time = time;
@@ -34,7 +34,17 @@ internal sealed class FastPipeline : IAccessLogPipeline
         Clusters = new ByteKeyTable<ParsedCluster>(limits.MaxInternedStrings);
         Peers = new PeerCache(limits.MaxCachedPeers);
         _decoder = new FastEntryDecoder(Strings, Endpoints, Clusters, Peers);
+        Tables =
+        [
+            new(DecodeTableNames.Strings, Strings),
+            new(DecodeTableNames.Endpoints, Endpoints),
+            new(DecodeTableNames.Clusters, Clusters),
+            new(DecodeTableNames.Peers, Peers),
+            new(DecodeTableNames.IpNames, analyzer.IpNames),
+        ];
     }
+
+    public IReadOnlyList<NamedTable> Tables { get; }
 
     public InternTable Strings { get; }
 
@@ -182,17 +192,4 @@ internal sealed class FastPipeline : IAccessLogPipeline
 
         return !r.Failed;
     }
-}
-
-/// <summary>Bounds of the fast pipeline's tables.</summary>
-internal sealed record FastPipelineLimits
-{
-    /// <summary>IPs, hosts, SPIFFE ids; and, in a table of their own, upstream cluster names.</summary>
-    public int MaxInternedStrings { get; init; } = 200_000;
-
-    /// <summary><c>METHOD /path</c> strings (the aggregation caps endpoints per service separately).</summary>
-    public int MaxInternedEndpoints { get; init; } = 200_000;
-
-    /// <summary>Distinct peer metadata payloads (one per workload instance in practice).</summary>
-    public int MaxCachedPeers { get; init; } = 100_000;
 }

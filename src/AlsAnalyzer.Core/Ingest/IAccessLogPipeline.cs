@@ -1,4 +1,5 @@
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Ingest;
 
@@ -9,5 +10,8 @@ namespace AlsAnalyzer.Core.Ingest;
 /// </summary>
 internal interface IAccessLogPipeline
 {
+    /// <summary>The bounded lookup tables this pipeline owns, for the self-metrics.</summary>
+    IReadOnlyList<NamedTable> Tables { get; }
+
     MessageResult Process(ReadOnlySpan<byte> payload, AccessLogStreamState stream, IngestTally tally);
 }

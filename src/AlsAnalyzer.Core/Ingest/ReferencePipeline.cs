@@ -16,6 +16,8 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
     /// <summary>Upstream cluster names, parsed once each.</summary>
     public ClusterNameCache Clusters { get; } = new(maxCachedClusters);
 
+    public IReadOnlyList<NamedTable> Tables => [new(DecodeTableNames.Clusters, Clusters), new(DecodeTableNames.IpNames, analyzer.IpNames)];
+
     public MessageResult Process(ReadOnlySpan<byte> payload, AccessLogStreamState stream, IngestTally tally)
     {
         StreamAccessLogsMessage message;

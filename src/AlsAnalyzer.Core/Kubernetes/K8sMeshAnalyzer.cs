@@ -13,7 +13,7 @@ namespace AlsAnalyzer.Core.Kubernetes;
 /// </summary>
 internal sealed class K8sMeshAnalyzer(Func<KubernetesIndex> index) : IPeerAnalyzer
 {
-    public const string AnalyzerName = "k8s-mesh";
+    public const string AnalyzerName = AnalysisOptions.K8sMesh;
 
     public string Name => AnalyzerName;
 

@@ -1,3 +1,4 @@
+using AlsAnalyzer.Core.Model;
 using System.Collections.Concurrent;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Protos.Prometheus;
@@ -9,11 +10,11 @@ namespace AlsAnalyzer.Core.Metrics;
 /// The proxies reporting through the metrics service, keyed by node id. Each proxy's state has
 /// its own lock, taken by its stream once per message and by queries; proxies never share one.
 /// </summary>
-internal sealed class ProxyRegistry(MetricsSettings settings)
+internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention retention)
 {
     private readonly ConcurrentDictionary<string, ProxyState> _proxies = new(StringComparer.Ordinal);
 
-    public MetricsSettings Settings { get; } = settings;
+    public MetricsServiceOptions Settings { get; } = settings;
 
     public int Count => _proxies.Count;
 
@@ -56,7 +57,7 @@ internal sealed class ProxyRegistry(MetricsSettings settings)
     public int Expire(DateTimeOffset now)
     {
         var removed = 0;
-        var oldestMinute = (now.ToUnixTimeSeconds() / 60) - Settings.RetentionMinutes + 1;
+        var oldestMinute = retention.OldestMinute(now);
         foreach (var (id, proxy) in _proxies)
         {
             lock (proxy.Sync)
@@ -173,7 +174,7 @@ internal sealed class ProxyRegistry(MetricsSettings settings)
         switch (kind)
         {
             case StatKind.Counter:
-                series.Counter(value, minute, Settings.CountersAsDeltas);
+                series.Counter(value, minute, Settings.MetricsCountersAsDeltas);
                 break;
             case StatKind.Gauge:
                 series.Gauge(value);

@@ -1,8 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
-using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Core.Query;
-using AlsAnalyzer.Server.Hosting;
 using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Server.Metrics;
 using Microsoft.Extensions.Options;
@@ -38,7 +36,7 @@ internal static class ApiEndpoints
             Query(http, from, to, @namespace, (_, window, ns) => ProxyQueries.List(proxies, window, ns, service, stat ?? []), readsAccessLogs: false));
 
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<AlsOptions> options) =>
+        app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<KubernetesOptions> options) =>
         {
             if (!lifetime.ApplicationStarted.IsCancellationRequested)
             {
@@ -50,7 +48,7 @@ internal static class ApiEndpoints
                 : Results.Text("ready");
         });
 
-        app.MapGet("/metrics", async (HttpContext http, IngestMetrics metrics) =>
+        app.MapGet("/metrics", async (HttpContext http, SelfMetrics metrics) =>
         {
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await metrics.Registry.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted).ConfigureAwait(false);
@@ -68,9 +66,9 @@ internal static class ApiEndpoints
         where T : class
     {
         var services = http.RequestServices;
-        var options = services.GetRequiredService<IOptions<AlsOptions>>().Value;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        if (!WindowParser.TryParse(from, to, now, options.DefaultQueryMinutes, out var window, out var error))
+        var defaultMinutes = services.GetRequiredService<IOptions<ApiOptions>>().Value.DefaultQueryMinutes;
+        if (!WindowParser.TryParse(from, to, now, defaultMinutes, out var window, out var error))
         {
             return Results.BadRequest(new { error });
         }
@@ -84,8 +82,7 @@ internal static class ApiEndpoints
         if (readsAccessLogs)
         {
             var aggregator = services.GetRequiredService<Aggregator>();
-            var analyzer = services.GetRequiredService<EntryAnalyzer>();
-            var oldest = new EntryClock(now, analyzer.Settings).OldestMinute;
+            var oldest = services.GetRequiredService<IOptions<AggregationOptions>>().Value.Retention.OldestMinute(now);
             view = aggregator.Read(oldest, window.FromMinute, window.ToMinute, WindowView.Fold);
         }
 

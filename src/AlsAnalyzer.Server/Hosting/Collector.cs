@@ -1,5 +1,4 @@
 using AlsAnalyzer.Core.Aggregation;
-using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Metrics;
 using Microsoft.Extensions.Options;
 
@@ -12,14 +11,14 @@ namespace AlsAnalyzer.Server.Hosting;
 internal sealed class Collector(
     Aggregator aggregator,
     ProxyRegistry proxies,
-    EntryAnalyzer analyzer,
     TimeProvider time,
-    IOptions<AlsOptions> options,
+    IOptions<AggregationOptions> options,
     ILogger<Collector> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.CollectIntervalMilliseconds), time);
+        var settings = options.Value;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(settings.CollectIntervalMilliseconds), time);
 
         // Expiry walks every stat of every proxy: every 30 s is plenty for a minute-grained expiry.
         var nextExpiry = time.GetUtcNow();
@@ -30,7 +29,7 @@ internal sealed class Collector(
                 try
                 {
                     var now = time.GetUtcNow();
-                    aggregator.Flush(new EntryClock(now, analyzer.Settings).OldestMinute);
+                    aggregator.Flush(settings.Retention.OldestMinute(now));
                     if (now >= nextExpiry)
                     {
                         nextExpiry = now.AddSeconds(30);

@@ -1,108 +1,57 @@
 using System.Diagnostics;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Ingest;
-using AlsAnalyzer.Server.Metrics;
 using Envoy.Service.Accesslog.V3;
 using Grpc.Core;
 
 namespace AlsAnalyzer.Server.Ingest;
 
 /// <summary>
-/// One read loop per Envoy stream. The identifier comes on a stream's first message only and
-/// is parsed once into the stream's reporter identity; a later identifier replaces it (a relay
-/// may multiplex proxies). Each message is handed to the pipeline, which analyses it
-/// synchronously into the current processor's aggregation shard: the loop waits on nothing
-/// but the stream.
+/// The access log service: each message's raw payload goes to the pipeline, which decodes it
+/// with the stream's state (the reporter identity parsed once from the first message, open TCP
+/// connections) and analyses it into the current processor's aggregation shard.
 /// </summary>
-internal sealed class AccessLogIngestService(
-    IAccessLogPipeline pipeline,
-    IngestMetrics metrics,
-    ILogger<AccessLogIngestService> logger)
+internal sealed class AccessLogIngestService(IAccessLogPipeline pipeline, AccessLogMetrics metrics, IngestStreamLoop loop)
+    : IIngestHandler<RawPayload, AccessLogIngestStream>
 {
-    public const string ApiV3 = "accesslog_v3";
-    public const string ApiV2 = "accesslog_v2";
-
     private static readonly StreamAccessLogsResponse Response = new();
 
-    public async Task<StreamAccessLogsResponse> StreamAccessLogs(
-        IAsyncStreamReader<RawPayload> requests,
-        ServerCallContext context,
-        string api)
+    public string MissingIdentifierDetail =>
+        "The first StreamAccessLogsMessage of a stream must carry an identifier (node); its entries were rejected.";
+
+    public async Task<StreamAccessLogsResponse> StreamAccessLogs(IAsyncStreamReader<RawPayload> requests, ServerCallContext context, string api)
     {
-        metrics.StreamOpened(api);
-        var tally = new IngestTally();
-        var stream = new AccessLogStreamState();
-        var malformed = 0;
-        try
-        {
-            while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
-            {
-                var start = Stopwatch.GetTimestamp();
-                MessageResult result;
-                using (var payload = requests.Current)
-                {
-                    metrics.MessageReceived(payload.Length);
-                    result = pipeline.Process(payload.Span, stream, tally);
-                }
-
-                if (stream.IdentityChanged && stream.Identity is { } identity)
-                {
-                    stream.IdentityChanged = false;
-                    Log.StreamIdentified(logger, context.Peer, api, identity.Role, identity.Node.Id, identity.Instance);
-                }
-
-                metrics.Add(tally);
-                tally.Clear();
-                switch (result.Status)
-                {
-                    case MessageStatus.Malformed:
-                        metrics.MessageRejected("malformed");
-                        if (malformed++ == 0)
-                        {
-                            Log.MalformedMessage(logger, context.Peer, api, result.Error ?? string.Empty);
-                        }
-
-                        continue;
-                    case MessageStatus.MissingIdentifier:
-                        RejectUnidentified(result.Entries, context.Peer, api);
-                        break;
-                    default:
-                        metrics.ObserveMessageDuration(Stopwatch.GetElapsedTime(start));
-                        break;
-                }
-            }
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
-        {
-            metrics.MessageRejected("oversized");
-            Log.OversizedMessage(logger, context.Peer, api, ex.Status.Detail);
-            throw;
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException && context.CancellationToken.IsCancellationRequested)
-        {
-            // The proxy went away mid-stream; every message read so far was counted.
-            Log.StreamAborted(logger, context.Peer, api);
-        }
-        finally
-        {
-            metrics.StreamClosed(api);
-        }
-
+        await loop.RunAsync(requests, context, api, this).ConfigureAwait(false);
         return Response;
     }
 
-    /// <summary>
-    /// A stream whose first message has no identifier cannot be attributed: its entries were
-    /// counted as rejected, and the stream ends with INVALID_ARGUMENT so the proxy reconnects
-    /// and sends its identifier on the new stream. Other streams are untouched.
-    /// </summary>
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private void RejectUnidentified(long count, string peer, string api)
+    public AccessLogIngestStream OpenStream() => new();
+
+    public long PayloadBytes(RawPayload request) => request.Length;
+
+    public MessageResult Handle(RawPayload request, AccessLogIngestStream stream)
     {
-        metrics.MessageRejected("missing_identifier");
-        Log.MissingIdentifier(logger, peer, api, count);
-        throw new RpcException(new Status(
-            StatusCode.InvalidArgument,
-            "The first StreamAccessLogsMessage of a stream must carry an identifier (node); its entries were rejected."));
+        var tally = stream.Tally;
+        var start = Stopwatch.GetTimestamp();
+        MessageResult result;
+        using (request)
+        {
+            result = pipeline.Process(request.Span, stream, tally);
+        }
+
+        metrics.Add(tally);
+        tally.Clear();
+        if (result.Status is MessageStatus.Analyzed or MessageStatus.Discarded)
+        {
+            metrics.ObserveMessageDuration(Stopwatch.GetElapsedTime(start));
+        }
+
+        return result;
     }
+}
+
+/// <summary>An access log stream's state, and the tally its messages are counted in before they reach the counters.</summary>
+internal sealed class AccessLogIngestStream : AccessLogStreamState
+{
+    public IngestTally Tally { get; } = new();
 }

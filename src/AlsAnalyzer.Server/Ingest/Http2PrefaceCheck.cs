@@ -1,5 +1,4 @@
 using System.Buffers;
-using AlsAnalyzer.Server.Metrics;
 using Microsoft.AspNetCore.Connections;
 
 namespace AlsAnalyzer.Server.Ingest;
@@ -10,7 +9,7 @@ namespace AlsAnalyzer.Server.Ingest;
 /// counted, logged once, and closed before Kestrel's HTTP/2 parser sees it. The bytes are
 /// only peeked, never consumed, so Kestrel reads the preface itself.
 /// </summary>
-internal sealed class Http2PrefaceCheck(IngestMetrics metrics, ILogger<Http2PrefaceCheck> logger, TimeSpan timeout)
+internal sealed class Http2PrefaceCheck(IngestStreamMetrics metrics, ILogger<Http2PrefaceCheck> logger, TimeSpan timeout)
 {
     private static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 
@@ -37,7 +36,7 @@ internal sealed class Http2PrefaceCheck(IngestMetrics metrics, ILogger<Http2Pref
                 if (verdict == Verdict.Bad)
                 {
                     input.AdvanceTo(buffer.Start);
-                    reason = "not_http2";
+                    reason = ConnectionRejectReasons.NotHttp2;
                     break;
                 }
 
@@ -46,7 +45,7 @@ internal sealed class Http2PrefaceCheck(IngestMetrics metrics, ILogger<Http2Pref
                     input.AdvanceTo(buffer.Start, buffer.End);
 
                     // Closed before a whole preface: garbage if it sent anything, else a plain probe.
-                    reason = buffer.Length > 0 ? "not_http2" : null;
+                    reason = buffer.Length > 0 ? ConnectionRejectReasons.NotHttp2 : null;
                     if (reason is null)
                     {
                         return;
@@ -61,7 +60,7 @@ internal sealed class Http2PrefaceCheck(IngestMetrics metrics, ILogger<Http2Pref
         }
         catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested)
         {
-            reason = "preface_timeout";
+            reason = ConnectionRejectReasons.PrefaceTimeout;
         }
         catch (OperationCanceledException)
         {

@@ -4,7 +4,7 @@ using Prometheus;
 namespace AlsAnalyzer.Server.Kubernetes;
 
 /// <summary>Self-metrics of the Kubernetes metadata cache, in the service's registry.</summary>
-internal sealed class KubeMetrics
+internal sealed class KubeMetrics : ISelfMetricsComponent
 {
     private readonly Gauge _objects;
     private readonly Counter _restarts;
@@ -14,9 +14,9 @@ internal sealed class KubeMetrics
     private readonly Gauge _addresses;
     private readonly Gauge _synced;
 
-    public KubeMetrics(IngestMetrics ingest)
+    public KubeMetrics(SelfMetrics metrics)
     {
-        var f = Prometheus.Metrics.WithCustomRegistry(ingest.Registry);
+        var f = metrics.Factory;
         _objects = f.CreateGauge("als_kube_objects", "Kubernetes objects held by the metadata cache, by resource.", "resource");
         _restarts = f.CreateCounter("als_kube_watch_restarts_total", "Watches that ended and were started again, by resource and reason.", "resource", "reason");
         _relists = f.CreateCounter("als_kube_relists_total", "Full lists after the watch's resourceVersion expired (410 Gone), by resource.", "resource", "reason");

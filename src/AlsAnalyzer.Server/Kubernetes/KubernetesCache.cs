@@ -1,5 +1,4 @@
 using AlsAnalyzer.Core.Kubernetes;
-using AlsAnalyzer.Server.Hosting;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Options;
@@ -16,7 +15,7 @@ internal sealed class KubernetesCache : BackgroundService
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(50);
 
-    private readonly AlsOptions _options;
+    private readonly KubernetesOptions _options;
     private readonly KubeMetrics _metrics;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<KubernetesCache> _logger;
@@ -31,15 +30,15 @@ internal sealed class KubernetesCache : BackgroundService
     private ResourceWatcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>? _slices;
     private ResourceWatcher<V1Node, V1NodeList, NodeRecord>? _nodes;
 
-    public KubernetesCache(IOptions<AlsOptions> options, KubeMetrics metrics, ILoggerFactory loggers, TimeProvider time)
+    public KubernetesCache(IOptions<KubernetesOptions> options, KubeMetrics metrics, ILoggerFactory loggers, TimeProvider time)
     {
         _options = options.Value;
         _metrics = metrics;
         _loggers = loggers;
         _logger = loggers.CreateLogger<KubernetesCache>();
         _time = time;
-        Enabled = IsEnabled(_options);
-        _template = ServiceNameTemplate.TryParse(_options.ServiceNameTemplate, out var t, out _) ? t! : throw new OptionsValidationException(nameof(AlsOptions), typeof(AlsOptions), ["Als:ServiceNameTemplate is invalid."]);
+        Enabled = _options.Enabled;
+        _template = ServiceNameTemplate.TryParse(_options.ServiceNameTemplate, out var t, out _) ? t! : throw new OptionsValidationException(nameof(KubernetesOptions), typeof(KubernetesOptions), ["Als:ServiceNameTemplate is invalid."]);
     }
 
     /// <summary>The resources the cache lists and watches, at cluster scope (deploy/ grants exactly these).</summary>
@@ -74,12 +73,6 @@ internal sealed class KubernetesCache : BackgroundService
         }
     }
 
-    public static bool IsEnabled(AlsOptions o) => o.Kubernetes switch
-    {
-        "on" => true,
-        "off" => false,
-        _ => o.KubeconfigPath.Length > 0 || KubernetesClientConfiguration.IsInCluster(),
-    };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -105,12 +98,6 @@ internal sealed class KubernetesCache : BackgroundService
 
         using (client)
         {
-            var settings = new WatchSettings
-            {
-                WatchTimeoutSeconds = _options.KubernetesWatchTimeoutSeconds,
-                BackoffInitial = TimeSpan.FromMilliseconds(_options.KubernetesBackoffInitialMilliseconds),
-                BackoffMax = TimeSpan.FromSeconds(_options.KubernetesBackoffMaxSeconds),
-            };
             ResourceWatcher<TObject, TList, TRecord> Watcher<TObject, TList, TRecord>(
                 string resource,
                 string kind,
@@ -120,7 +107,7 @@ internal sealed class KubernetesCache : BackgroundService
                 where TObject : IKubernetesObject<V1ObjectMeta>
                 where TList : IKubernetesObject<V1ListMeta>, IItems<TObject>
                 where TRecord : class =>
-                new(resource, kind, list, watch, map, Changed, _metrics, _loggers.CreateLogger<ResourceWatcher<TObject, TList, TRecord>>(), _time, settings);
+                new(resource, kind, list, watch, map, Changed, _metrics, _loggers.CreateLogger<ResourceWatcher<TObject, TList, TRecord>>(), _time, _options);
 
             _pods = Watcher<V1Pod, V1PodList, PodRecord>(
                 "pods",

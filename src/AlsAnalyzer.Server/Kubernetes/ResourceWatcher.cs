@@ -31,7 +31,10 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
     private readonly KubeMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly WatchSettings _settings;
+    // Objects per list page: large enough that a 10,000-pod cluster lists in 20 calls.
+    private const int ListPageSize = 500;
+
+    private readonly KubernetesOptions _settings;
 
     public ResourceWatcher(
         string resource,
@@ -43,7 +46,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         KubeMetrics metrics,
         ILogger logger,
         TimeProvider time,
-        WatchSettings settings)
+        KubernetesOptions settings)
     {
         _resource = resource;
         _kind = kind;
@@ -88,7 +91,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
                 }
 
                 var gone = false;
-                var events = _watch(resourceVersion, _settings.WatchTimeoutSeconds, ex => gone |= OnWatchError(ex), cancellationToken);
+                var events = _watch(resourceVersion, _settings.KubernetesWatchTimeoutSeconds, ex => gone |= OnWatchError(ex), cancellationToken);
                 await foreach (var (type, item) in events.ConfigureAwait(false))
                 {
                     Contact();
@@ -174,7 +177,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         string resourceVersion;
         do
         {
-            using var response = await _list(continueToken, _settings.ListPageSize, cancellationToken).ConfigureAwait(false);
+            using var response = await _list(continueToken, ListPageSize, cancellationToken).ConfigureAwait(false);
             var list = response.Body;
             foreach (var item in list.Items ?? [])
             {

@@ -1,0 +1,45 @@
+using AlsAnalyzer.Core.Aggregation;
+using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Decoding;
+using AlsAnalyzer.Server.Kubernetes;
+using AlsAnalyzer.Server.Metrics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AlsAnalyzer.Server.Hosting;
+
+internal static class AnalysisServiceCollectionExtensions
+{
+    /// <summary>Entry analysis: its settings and analyzer chains (k8s-mesh needs <see cref="AddAlsKubernetes"/>).</summary>
+    public static IServiceCollection AddAlsAnalysis(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddAlsSettings<AnalysisOptions>(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnalysisOptions>, AnalyzerChains>());
+        services.AddSingleton(sp => new EntryAnalyzer(AnalyzerChains.Settings(
+            sp.GetRequiredService<IOptions<AnalysisOptions>>().Value,
+            sp.GetRequiredService<IOptions<AggregationOptions>>().Value,
+            sp.GetRequiredService<IOptions<DecodingOptions>>().Value,
+            sp.GetRequiredService<KubernetesCache>())));
+        return services;
+    }
+
+    /// <summary>The minute ring, the collector that folds the ingest shards into it, and its self-metrics.</summary>
+    public static IServiceCollection AddAlsAggregation(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddAlsSettings<AggregationOptions>(configuration);
+        services.AddSingleton(sp => new Aggregator(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
+        services.AddAlsSelfMetrics<AggregationMetrics>();
+        services.AddHostedService<Collector>();
+        return services;
+    }
+
+    /// <summary>The Kubernetes metadata cache behind k8s-mesh (idle unless its settings turn it on) and its self-metrics.</summary>
+    public static IServiceCollection AddAlsKubernetes(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddAlsSettings<KubernetesOptions>(configuration);
+        services.AddAlsSelfMetrics<KubeMetrics>();
+        services.AddSingleton<KubernetesCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<KubernetesCache>());
+        return services;
+    }
+}
