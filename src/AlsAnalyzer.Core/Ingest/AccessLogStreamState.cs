@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Identity;
+using Envoy.Service.Accesslog.V3;
 
 namespace AlsAnalyzer.Core.Ingest;
 
@@ -8,4 +9,22 @@ internal class AccessLogStreamState : IdentifiedStream
 {
     /// <summary>Open TCP connections of this stream, created with its first TCP message.</summary>
     public TcpConnectionTracker? Connections { get; set; }
+
+    /// <summary>Takes the reporter from a message's identifier (a later identifier replaces an earlier one).</summary>
+    public void Identify(StreamAccessLogsMessage.Types.Identifier identifier)
+    {
+        Identity = StreamIdentityParser.Parse(identifier.Node, identifier.LogName);
+        IdentityChanged = true;
+    }
+
+    /// <summary>
+    /// The message's <paramref name="count"/> entries when the stream has no reporter yet: each is
+    /// received and rejected, and the stream must end.
+    /// </summary>
+    public static MessageResult RejectUnidentified(long count, IngestTally tally)
+    {
+        tally.Received += count;
+        tally.Reject(RejectReason.MissingIdentifier, count);
+        return new MessageResult(MessageStatus.MissingIdentifier, Entries: count);
+    }
 }

@@ -110,15 +110,12 @@ internal sealed class FastPipeline : IAccessLogPipeline
                     return Malformed(ex.Message);
                 }
 
-                stream.Identity = StreamIdentityParser.Parse(id.Node, id.LogName);
-                stream.IdentityChanged = true;
+                stream.Identify(id);
             }
 
             if (stream.Identity is not { } identity)
             {
-                tally.Received += count;
-                tally.Reject(RejectReason.MissingIdentifier, count);
-                return new MessageResult(MessageStatus.MissingIdentifier, Entries: count);
+                return AccessLogStreamState.RejectUnidentified(count, tally);
             }
 
             var clock = new EntryClock(_time.GetUtcNow(), _analyzer.Settings);

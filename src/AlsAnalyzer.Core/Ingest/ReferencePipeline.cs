@@ -32,8 +32,7 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
 
         if (message.Identifier is { } id)
         {
-            stream.Identity = StreamIdentityParser.Parse(id.Node, id.LogName);
-            stream.IdentityChanged = true;
+            stream.Identify(id);
         }
 
         var count = message.LogEntriesCase switch
@@ -44,9 +43,7 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
         };
         if (stream.Identity is not { } identity)
         {
-            tally.Received += count;
-            tally.Reject(RejectReason.MissingIdentifier, count);
-            return new MessageResult(MessageStatus.MissingIdentifier, Entries: count);
+            return AccessLogStreamState.RejectUnidentified(count, tally);
         }
 
         var clock = new EntryClock(time.GetUtcNow(), analyzer.Settings);
