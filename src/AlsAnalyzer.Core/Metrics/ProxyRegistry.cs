@@ -109,39 +109,26 @@ internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention re
             return SampleRejectReason.UnparsableName;
         }
 
-        StatKind kind;
-        double value;
-        IReadOnlyList<(double, double)> quantiles = [];
-        switch (family.Type)
+        (StatKind Kind, double Value)? sample = family.Type switch
         {
-            case MetricType.Counter when metric.Counter is not null:
-                kind = StatKind.Counter;
-                value = metric.Counter.Value;
-                break;
-            case MetricType.Gauge when metric.Gauge is not null:
-                kind = StatKind.Gauge;
-                value = metric.Gauge.Value;
-                break;
-            case MetricType.Untyped when metric.Untyped is not null:
-                kind = StatKind.Gauge;
-                value = metric.Untyped.Value;
-                break;
-            case MetricType.Summary when metric.Summary is not null:
-                kind = StatKind.Distribution;
-                value = metric.Summary.SampleCount;
-
-                // Envoy reports an idle interval's quantiles as NaN: the count (0) still holds,
-                // and the quantiles of the last interval with samples stay the latest known.
-                quantiles = metric.Summary.Quantile.Where(q => double.IsFinite(q.Quantile_) && double.IsFinite(q.Value)).Select(q => (q.Quantile_, q.Value)).ToArray();
-
-                break;
-            case MetricType.Histogram when metric.Histogram is not null:
-                kind = StatKind.Distribution;
-                value = metric.Histogram.SampleCountFloat > 0 ? metric.Histogram.SampleCountFloat : metric.Histogram.SampleCount;
-                break;
-            default:
-                return SampleRejectReason.UnknownType;
+            MetricType.Counter when metric.Counter is not null => (StatKind.Counter, metric.Counter.Value),
+            MetricType.Gauge when metric.Gauge is not null => (StatKind.Gauge, metric.Gauge.Value),
+            MetricType.Untyped when metric.Untyped is not null => (StatKind.Gauge, metric.Untyped.Value),
+            MetricType.Summary when metric.Summary is not null => (StatKind.Distribution, metric.Summary.SampleCount),
+            MetricType.Histogram when metric.Histogram is not null => (StatKind.Distribution,
+                metric.Histogram.SampleCountFloat > 0 ? metric.Histogram.SampleCountFloat : metric.Histogram.SampleCount),
+            _ => null,
+        };
+        if (sample is not var (kind, value))
+        {
+            return SampleRejectReason.UnknownType;
         }
+
+        // Envoy reports an idle interval's quantiles as NaN: the count (0) still holds, and the
+        // quantiles of the last interval with samples stay the latest known.
+        IReadOnlyList<(double, double)> quantiles = family.Type == MetricType.Summary && metric.Summary is not null
+            ? metric.Summary.Quantile.Where(q => double.IsFinite(q.Quantile_) && double.IsFinite(q.Value)).Select(q => (q.Quantile_, q.Value)).ToArray()
+            : [];
 
         if (!double.IsFinite(value))
         {

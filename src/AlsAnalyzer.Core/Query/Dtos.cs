@@ -60,7 +60,24 @@ internal record FiguresDto
     public IReadOnlyDictionary<string, long>? ResponseFlags { get; init; }
 }
 
-internal sealed record EdgeDto : FiguresDto
+/// <summary>Figures with the client-reported and server-reported figures beside them (absent when that side never reported).</summary>
+internal abstract record SidedFiguresDto : FiguresDto
+{
+    protected SidedFiguresDto(FiguresDto figures)
+        : base(figures)
+    {
+    }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(100)]
+    public FiguresDto? Client { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(101)]
+    public FiguresDto? Server { get; init; }
+}
+
+internal sealed record EdgeDto : SidedFiguresDto
 {
     [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
     public EdgeDto(FiguresDto figures, string source, string target, string protocol, string reportedBy)
@@ -85,14 +102,6 @@ internal sealed record EdgeDto : FiguresDto
     [JsonPropertyOrder(-1)]
     public required string ReportedBy { get; init; }
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonPropertyOrder(100)]
-    public FiguresDto? Client { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonPropertyOrder(101)]
-    public FiguresDto? Server { get; init; }
-
     /// <summary>The source proxies' upstream cluster figures for this destination, from the metrics service.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyOrder(102)]
@@ -115,7 +124,7 @@ internal sealed record ServicesDto(DateTimeOffset From, DateTimeOffset To, IRead
 
 internal sealed record InstanceDto(string Name, long Inbound, long InboundErrors, long Outbound);
 
-internal sealed record EndpointDto : FiguresDto
+internal sealed record EndpointDto : SidedFiguresDto
 {
     [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
     public EndpointDto(FiguresDto figures, string endpoint, string protocol)
@@ -131,13 +140,6 @@ internal sealed record EndpointDto : FiguresDto
     [JsonPropertyOrder(-1)]
     public required string Protocol { get; init; }
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonPropertyOrder(100)]
-    public FiguresDto? Client { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonPropertyOrder(101)]
-    public FiguresDto? Server { get; init; }
 }
 
 internal sealed record ServiceDetailDto(
