@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Model;
+using AlsAnalyzer.Core.Query;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Aggregation;
 
 public sealed class AggregatorTests
 {
@@ -75,7 +76,7 @@ public sealed class AggregatorTests
         // Assert
         var (requests, perWriter, endpointRequests, latencyCount) = aggregator.Read(0, 0, long.MaxValue, window =>
         {
-            var view = Query.WindowView.Fold(window);
+            var view = WindowView.Fold(window);
             return (
                 view.Edges.Values.Sum(e => e.Client?.Requests ?? 0),
                 view.Edges.ToDictionary(p => p.Key.Source.Name, p => p.Value.Client?.Requests ?? 0),

@@ -2,7 +2,7 @@ using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Model;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Aggregation;
 
 public sealed class MinuteBucketTests
 {

@@ -1,6 +1,7 @@
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
+using AlsAnalyzer.Core.Tests.Support;
 using AlsAnalyzer.Testing;
 using TestPeers = AlsAnalyzer.Testing.Peers;
 using Envoy.Config.Core.V3;
@@ -13,7 +14,7 @@ using Google.Protobuf.WellKnownTypes;
 using SubjectAltName = Envoy.Data.Accesslog.V3.TLSProperties.Types.CertificateProperties.Types.SubjectAltName;
 using AlsAnalyzer.Core.Decoding;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Analysis;
 
 public sealed class EntryAnalyzerTests
 {

@@ -4,7 +4,7 @@ using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Kubernetes;
 using AlsAnalyzer.Core.Peers;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Decoding;
 
 /// <summary>The decoder's lookup tables: <see cref="ByteKeyTable{TValue}"/>, <see cref="InternTable"/> and <see cref="IpText"/>.</summary>
 public sealed class DecodingTablesTests

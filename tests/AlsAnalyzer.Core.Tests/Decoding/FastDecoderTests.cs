@@ -4,6 +4,7 @@ using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Query;
+using AlsAnalyzer.Core.Tests.Support;
 using AlsAnalyzer.Testing;
 using Envoy.Config.Core.V3;
 using Envoy.Data.Accesslog.V3;
@@ -13,7 +14,7 @@ using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using F = AlsAnalyzer.Core.Decoding.WireFields;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Decoding;
 
 /// <summary>The fast decoder against the reference (generated objects): same facts, same aggregates.</summary>
 public sealed class FastDecoderTests

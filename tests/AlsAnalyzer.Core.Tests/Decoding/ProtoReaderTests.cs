@@ -1,7 +1,7 @@
 using AlsAnalyzer.Core.Decoding;
 using Google.Protobuf;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Decoding;
 
 public sealed class ProtoReaderTests
 {

@@ -3,7 +3,7 @@ using Envoy.Data.Accesslog.V3;
 using HttpVersion = Envoy.Data.Accesslog.V3.HTTPAccessLogEntry.Types.HTTPVersion;
 using AlsAnalyzer.Core.Decoding;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Decoding;
 
 public sealed class ProtocolDetectorTests
 {

@@ -1,7 +1,7 @@
 using Envoy.Data.Accesslog.V3;
 using AlsAnalyzer.Core.Decoding;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Decoding;
 
 public sealed class ResponseFlagSetTests
 {

@@ -1,6 +1,6 @@
 using AlsAnalyzer.Core.Decoding;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Decoding;
 
 public sealed class UpstreamClusterTests
 {

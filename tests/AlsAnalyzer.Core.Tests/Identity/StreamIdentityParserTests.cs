@@ -1,10 +1,11 @@
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
+using AlsAnalyzer.Core.Tests.Support;
 using AlsAnalyzer.Testing;
 using Envoy.Config.Core.V3;
 using Google.Protobuf.WellKnownTypes;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Identity;
 
 public sealed class StreamIdentityParserTests
 {

@@ -1,6 +1,6 @@
 using AlsAnalyzer.Core.Kubernetes;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Kubernetes;
 
 public sealed class KubernetesIndexBuilderTests
 {

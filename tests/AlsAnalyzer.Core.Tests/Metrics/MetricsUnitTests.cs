@@ -2,7 +2,7 @@ using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Protos.Prometheus;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Metrics;
 
 public sealed class MetricsUnitTests
 {

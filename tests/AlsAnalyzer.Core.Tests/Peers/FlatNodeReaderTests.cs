@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using AlsAnalyzer.Core.Peers;
+using AlsAnalyzer.Core.Tests.Support;
 using AlsAnalyzer.Testing;
 using TestPeers = AlsAnalyzer.Testing.Peers;
 using FsCheck.Xunit;
 using Google.FlatBuffers;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Peers;
 
 public sealed class FlatNodeReaderTests
 {

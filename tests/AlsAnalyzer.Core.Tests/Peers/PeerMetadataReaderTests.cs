@@ -1,6 +1,7 @@
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Peers;
+using AlsAnalyzer.Core.Tests.Support;
 using AlsAnalyzer.Testing;
 using TestPeers = AlsAnalyzer.Testing.Peers;
 using FsCheck;
@@ -10,7 +11,7 @@ using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Peers;
 
 public sealed class PeerMetadataReaderTests
 {

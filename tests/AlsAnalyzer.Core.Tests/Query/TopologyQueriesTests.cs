@@ -3,11 +3,12 @@ using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Query;
+using AlsAnalyzer.Core.Tests.Support;
 using AlsAnalyzer.Testing;
 using Envoy.Data.Accesslog.V3;
 using AlsAnalyzer.Core.Decoding;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Query;
 
 public sealed class TopologyQueriesTests
 {

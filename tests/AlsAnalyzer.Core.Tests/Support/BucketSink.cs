@@ -1,7 +1,7 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Support;
 
 /// <summary>Feeds analysed records straight into one minute bucket, whatever their minute.</summary>
 internal sealed class BucketSink(MinuteBucket bucket) : ISideSink

@@ -7,7 +7,7 @@ using Google.Protobuf.WellKnownTypes;
 using TestPeers = AlsAnalyzer.Testing.Peers;
 using AlsAnalyzer.Core.Decoding;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Support;
 
 /// <summary>
 /// Realistic Istio entries with random variations of every field the analysis reads (and

@@ -1,6 +1,6 @@
 using AlsAnalyzer.Core.Analysis;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Support;
 
 /// <summary>Collects side records in order, so a test can assert on exactly what an entry produced.</summary>
 internal sealed class ListSink : ISideSink

@@ -1,6 +1,6 @@
 using AlsAnalyzer.Testing;
 
-namespace AlsAnalyzer.Core.Tests;
+namespace AlsAnalyzer.Core.Tests.Support;
 
 /// <summary>The workloads the Core tests talk about: Bookinfo plus an ingress gateway.</summary>
 internal static class TestMesh

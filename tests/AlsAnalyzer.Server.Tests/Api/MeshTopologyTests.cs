@@ -1,8 +1,9 @@
 using System.Text.Json;
+using AlsAnalyzer.Server.Tests.Support;
 using AlsAnalyzer.Testing;
-using static AlsAnalyzer.Server.Tests.MeshScenario;
+using static AlsAnalyzer.Server.Tests.Support.MeshScenario;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Api;
 
 /// <summary>The real server, a real gRPC client streaming a bookinfo-like mesh, the API checked exactly.</summary>
 public sealed class MeshTopologyTests : IAsyncLifetime

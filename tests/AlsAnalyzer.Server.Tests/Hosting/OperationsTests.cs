@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using AlsAnalyzer.Server.Hosting;
+using AlsAnalyzer.Server.Tests.Support;
 using AlsAnalyzer.Testing;
 using Microsoft.Extensions.Options;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Hosting;
 
 /// <summary>What operators touch: /metrics under promtool, configuration errors, health, query parameters, many streams.</summary>
 public sealed class OperationsTests

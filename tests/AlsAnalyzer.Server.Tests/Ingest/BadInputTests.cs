@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using AlsAnalyzer.Server.Tests.Support;
 using AlsAnalyzer.Testing;
 using Envoy.Config.Core.V3;
 using Google.Protobuf;
@@ -7,7 +8,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Ingest;
 
 /// <summary>Bad input gets a clear status or a counted reject, and never costs valid data or other streams.</summary>
 public sealed class BadInputTests : IAsyncLifetime

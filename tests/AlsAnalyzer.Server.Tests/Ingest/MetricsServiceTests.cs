@@ -2,10 +2,11 @@ using System.Text.Json;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Protos.Prometheus;
+using AlsAnalyzer.Server.Tests.Support;
 using AlsAnalyzer.Testing;
 using Grpc.Core;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Ingest;
 
 /// <summary>Envoy metrics service streams over a real gRPC client, checked through the API and self-metrics.</summary>
 public sealed class MetricsServiceTests : IAsyncLifetime

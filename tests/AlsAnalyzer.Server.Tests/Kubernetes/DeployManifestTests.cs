@@ -2,7 +2,7 @@ using AlsAnalyzer.Server.Kubernetes;
 using k8s;
 using k8s.Models;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Kubernetes;
 
 /// <summary>The Kubernetes manifests in deploy/ parse, and grant exactly what the code watches.</summary>
 public sealed class DeployManifestTests

@@ -1,10 +1,11 @@
 using System.Net;
+using AlsAnalyzer.Server.Tests.Support;
 using AlsAnalyzer.Testing;
 using AlsAnalyzer.Testing.FakeKube;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Kubernetes;
 
 /// <summary>
 /// k8s-mesh end to end: the real server, pointed through a kubeconfig at a fake API server

@@ -5,7 +5,7 @@ using AlsAnalyzer.Testing.FakeKube;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Kubernetes;
 
 /// <summary>API object mapping, analyzer-chain settings and bounded connection state.</summary>
 public sealed class KubernetesUnitTests

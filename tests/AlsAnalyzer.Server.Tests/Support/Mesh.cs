@@ -1,6 +1,6 @@
 using AlsAnalyzer.Testing;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Support;
 
 /// <summary>A bookinfo-like mesh: an ingress gateway in front of productpage and its backends.</summary>
 internal static class Mesh

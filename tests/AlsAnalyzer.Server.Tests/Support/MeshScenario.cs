@@ -3,7 +3,7 @@ using Envoy.Config.Core.V3;
 using Envoy.Data.Accesslog.V3;
 using AlsAnalyzer.Core.Decoding;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Support;
 
 /// <summary>
 /// A deterministic mesh workload, with the figures the API must answer. Mixed Istio

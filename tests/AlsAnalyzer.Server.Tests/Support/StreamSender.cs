@@ -3,7 +3,7 @@ using Envoy.Config.Core.V3;
 using Envoy.Data.Accesslog.V3;
 using Envoy.Service.Accesslog.V3;
 
-namespace AlsAnalyzer.Server.Tests;
+namespace AlsAnalyzer.Server.Tests.Support;
 
 /// <summary>Groups entries per reporting proxy and sends each proxy's entries on its own stream, as Envoy does.</summary>
 internal sealed class StreamSender
