@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AlsAnalyzer.Core.Peers;
 using AlsAnalyzer.Core.Tests.Support;
 using AlsAnalyzer.Testing;
@@ -298,24 +297,7 @@ public sealed class FlatNodeReaderTests
 
     private static async Task RunAsync(string exe, string workingDirectory, params string[] args)
     {
-        var info = new ProcessStartInfo(exe)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(TimeSpan.FromSeconds(30));
-        var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-        var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-        await process.WaitForExitAsync(cts.Token);
-        Assert.True(process.ExitCode == 0, $"{exe} {string.Join(' ', args)} exited with {process.ExitCode}: {await stdout}{await stderr}");
+        var result = await ProcessResult.RunAsync(exe, args, workingDirectory, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.True(result.ExitCode == 0, $"{exe} {string.Join(' ', args)} exited with {result.ExitCode}: {result.Stdout}{result.Stderr}");
     }
 }

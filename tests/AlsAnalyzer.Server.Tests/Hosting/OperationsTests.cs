@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using AlsAnalyzer.Server.Hosting;
 using AlsAnalyzer.Server.Tests.Support;
@@ -157,30 +156,16 @@ public sealed class OperationsTests
 
     private static async Task<(int ExitCode, string Output)> RunPromtoolAsync(string exposition)
     {
-        var psi = new ProcessStartInfo("promtool", "check metrics")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        Process process;
+        ProcessResult result;
         try
         {
-            process = Process.Start(psi)!;
+            result = await ProcessResult.RunAsync("promtool", ["check", "metrics"], Environment.CurrentDirectory, TimeSpan.FromMinutes(1), Ct, standardInput: exposition);
         }
-        catch (System.ComponentModel.Win32Exception ex)
+        catch (InvalidOperationException ex) when (ex.InnerException is System.ComponentModel.Win32Exception)
         {
             throw new InvalidOperationException("promtool is not installed: `apt-get install -y prometheus` (.ci/run installs it).", ex);
         }
 
-        using (process)
-        {
-            await process.StandardInput.WriteAsync(exposition);
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-            var stderr = process.StandardError.ReadToEndAsync(Ct);
-            await process.WaitForExitAsync(Ct);
-            return (process.ExitCode, await stdout + await stderr);
-        }
+        return (result.ExitCode, result.Stdout + result.Stderr);
     }
 }

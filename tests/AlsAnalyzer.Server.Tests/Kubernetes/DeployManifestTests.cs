@@ -1,4 +1,5 @@
 using AlsAnalyzer.Server.Kubernetes;
+using AlsAnalyzer.Testing;
 using k8s;
 using k8s.Models;
 
@@ -58,18 +59,7 @@ public sealed class DeployManifestTests
 
     private static List<object> Load()
     {
-        var path = Path.Combine(RepositoryRoot(), "deploy", "kubernetes", "alsanalyzer.yaml");
+        var path = Path.Combine(Repository.Root, "deploy", "kubernetes", "alsanalyzer.yaml");
         return KubernetesYaml.LoadAllFromString(File.ReadAllText(path), Kinds);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AlsAnalyzer.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Repository root (AlsAnalyzer.sln) not found above " + AppContext.BaseDirectory);
     }
 }
