@@ -1,10 +1,9 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using AlsAnalyzer.Testing;
 using Google.Protobuf.Reflection;
 using Xunit;
 
@@ -56,7 +55,7 @@ public sealed class ProtoSchemas : IAsyncLifetime
             """,
     };
 
-    private readonly string _repositoryRoot = Metadata("RepositoryRoot");
+    private readonly string _repositoryRoot = Repository.Root;
     private readonly DirectoryInfo _workDir = Directory.CreateTempSubdirectory("als-conformance-");
     private string _protoc = "";
     private string _wellKnownTypes = "";
@@ -335,45 +334,16 @@ public sealed class ProtoSchemas : IAsyncLifetime
         return placeholderDir;
     }
 
+    /// <summary>Runs a tool to its end (two minutes at most unless <paramref name="timeLimit"/> says otherwise); its output, or an exception with its error output.</summary>
     private static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan? timeLimit = null)
     {
-        var limit = timeLimit ?? TimeSpan.FromMinutes(2);
-        var startInfo = new ProcessStartInfo(fileName, arguments)
+        var result = await ProcessResult.RunAsync(fileName, arguments, workingDirectory, timeLimit ?? TimeSpan.FromMinutes(2), CancellationToken.None);
+        if (result.ExitCode != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        var commandLine = $"{fileName} {string.Join(' ', startInfo.ArgumentList)}";
-        using var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"Could not start '{commandLine}': {e.Message}", e);
+            throw new InvalidOperationException($"'{result.CommandLine}' exited with code {result.ExitCode}:{Environment.NewLine}{result.Stderr}");
         }
 
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{commandLine}' did not finish within {limit.TotalMinutes} minutes.");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{commandLine}' exited with code {process.ExitCode}:{Environment.NewLine}{await stderr}");
-        }
-
-        return await stdout;
+        return result.Stdout;
     }
 
     private static string Metadata(string key) =>

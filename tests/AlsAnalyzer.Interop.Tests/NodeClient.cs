@@ -1,6 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Reflection;
+using AlsAnalyzer.Testing;
 
 [assembly: AssemblyFixture(typeof(AlsAnalyzer.Interop.Tests.NodeClient))]
 
@@ -18,13 +16,8 @@ public sealed class NodeClient : IAsyncLifetime
 
     private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(5);
 
-    /// <summary>The repository's root folder (from the test project's assembly metadata).</summary>
-    public static string RepositoryRoot { get; } = typeof(NodeClient).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(attribute => attribute.Key == "RepositoryRoot").Value
-        ?? throw new InvalidOperationException("Assembly metadata RepositoryRoot is empty: see the test project's csproj.");
-
     /// <summary>tests/interop: package.json, package-lock.json and the client scripts.</summary>
-    public string InteropDirectory { get; } = Path.Combine(RepositoryRoot, "tests", "interop");
+    public string InteropDirectory { get; } = Path.Combine(Repository.Root, "tests", "interop");
 
     public async ValueTask InitializeAsync()
     {
@@ -67,56 +60,4 @@ public sealed class NodeClient : IAsyncLifetime
     /// <summary>Runs <paramref name="script"/> (a file in tests/interop) with <paramref name="arguments"/> and returns its exit code and output.</summary>
     public Task<ProcessResult> RunAsync(string script, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
         ProcessResult.RunAsync("node", [script, .. arguments], InteropDirectory, timeout, cancellationToken);
-}
-
-/// <summary>A finished child process: exit code and everything it printed.</summary>
-public sealed record ProcessResult(string CommandLine, int ExitCode, string Stdout, string Stderr)
-{
-    /// <summary>Runs a process to its end; kills it (and its children) on timeout or cancellation.</summary>
-    public static async Task<ProcessResult> RunAsync(
-        string fileName,
-        IEnumerable<string> arguments,
-        string workingDirectory,
-        TimeSpan timeout,
-        CancellationToken cancellationToken)
-    {
-        var startInfo = new ProcessStartInfo(fileName, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        var commandLine = $"{fileName} {string.Join(' ', startInfo.ArgumentList)}";
-        using var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"Could not start '{commandLine}': {e.Message}", e);
-        }
-
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new TimeoutException(
-                $"'{commandLine}' did not finish within {timeout.TotalSeconds:0} s.{Environment.NewLine}stdout:{Environment.NewLine}{await stdout}{Environment.NewLine}stderr:{Environment.NewLine}{await stderr}");
-        }
-
-        return new ProcessResult(commandLine, process.ExitCode, await stdout, await stderr);
-    }
-
-    public override string ToString() =>
-        $"'{CommandLine}' exited with code {ExitCode}.{Environment.NewLine}stdout:{Environment.NewLine}{Stdout}{Environment.NewLine}stderr:{Environment.NewLine}{Stderr}";
 }

@@ -1,3 +1,5 @@
+using AlsAnalyzer.Testing;
+
 namespace AlsAnalyzer.Interop.Tests;
 
 /// <summary>
@@ -36,7 +38,7 @@ public sealed class PrometheusClientModel : IAsyncLifetime
             : Path.Combine(
                 Environment.GetEnvironmentVariable("ALS_OFFICIAL_PROTOS") is { Length: > 0 } officialFromEnvironment
                     ? Path.GetFullPath(officialFromEnvironment)
-                    : Path.Combine(NodeClient.RepositoryRoot, "artifacts", "official-protos"),
+                    : Path.Combine(Repository.Root, "artifacts", "official-protos"),
                 "prometheus-client-model");
         var target = Path.Combine(IncludeDirectory, Proto);
         if (!File.Exists(target))
