@@ -1,3 +1,4 @@
+using AlsAnalyzer.Core.Ingest;
 using System.Diagnostics;
 using AlsAnalyzer.Benchmarks.Cli;
 using AlsAnalyzer.Benchmarks.Corpus;
@@ -40,7 +41,7 @@ internal static class SmokeCommand
 
         await Step("corpus", () => Task.FromResult(CorpusRoundTrip())).ConfigureAwait(false);
         await Step("bench --smoke", () => Task.FromResult(BenchCommand.Run(smoke: true, []))).ConfigureAwait(false);
-        await Step("spin --seconds 1", () => Task.FromResult(SpinCommand.Run(IngestVariants.PipelinePrefix + "fast", CorpusKinds.K8sPlainName, 1))).ConfigureAwait(false);
+        await Step("spin --seconds 1", () => Task.FromResult(SpinCommand.Run(IngestVariants.PipelinePrefix + IngestOptions.Analyze, CorpusKinds.K8sPlainName, 1))).ConfigureAwait(false);
         await Step("e2e --smoke", () => E2eCommand.RunAsync(E2eOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);
         await Step("e2e --smoke k8s-plain", () => E2eCommand.RunAsync(E2eOptions.Smoke with { ServerDll = server, Corpus = CorpusKind.K8sPlain, H2Load = false })).ConfigureAwait(false);
         await Step("many-streams --smoke", () => ManyStreamsCommand.RunAsync(ManyStreamsOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);

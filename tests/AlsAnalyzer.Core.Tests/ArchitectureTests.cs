@@ -25,7 +25,7 @@ public sealed partial class ArchitectureTests
         ["Query"] = ["Aggregation", "Analysis", "Decoding", "Metrics", "Model"],
     };
 
-    private static string CoreRoot => RepositoryPaths.Combine("src", "AlsAnalyzer.Core");
+    private static string CoreRoot => Path.Combine(Repository.Root, "src", "AlsAnalyzer.Core");
 
     [Fact]
     public void CoreFolders_ImportOnlyAlongTheDirection()
@@ -68,7 +68,7 @@ public sealed partial class ArchitectureTests
     [Fact]
     public void ArchitectureDocument_ListsEveryCoreFolderWithItsDependencies()
     {
-        var doc = File.ReadAllText(RepositoryPaths.Combine("ARCHITECTURE.md"));
+        var doc = File.ReadAllText(Path.Combine(Repository.Root, "ARCHITECTURE.md"));
 
         foreach (var (folder, allowed) in Allowed)
         {

@@ -1,3 +1,4 @@
+using AlsAnalyzer.Core.Ingest;
 using System.Globalization;
 using System.Text;
 using AlsAnalyzer.Benchmarks.Cli;
@@ -94,9 +95,9 @@ internal static class BenchCommand
             double? Of(string variant, bool best = false) => group.Where(r => r.Variant == variant).Select(r => (double?)(best ? r.Best : r.Median)).FirstOrDefault();
             var floor = Of(IngestVariants.Floor);
             var naive = Of(IngestVariants.Naive);
-            var reference = Of(IngestVariants.PipelinePrefix + "reference");
+            var reference = Of(IngestVariants.PipelinePrefix + IngestOptions.Reference);
             var bestFloor = Of(IngestVariants.Floor, best: true);
-            var bestReference = Of(IngestVariants.PipelinePrefix + "reference", best: true);
+            var bestReference = Of(IngestVariants.PipelinePrefix + IngestOptions.Reference, best: true);
             foreach (var variant in IngestVariants.Names)
             {
                 var row = group.FirstOrDefault(r => r.Variant == variant);

@@ -9,7 +9,7 @@ namespace AlsAnalyzer.Benchmarks.InProcess;
 /// <summary>
 /// Only the shipped decoder: each entry's facts read from the payload bytes (interning, cached
 /// peers and cluster names included) and nothing analysed or aggregated. Beside the floor and
-/// <c>pipeline:fast</c>, it splits the pipeline's cost into decoding and the rest.
+/// <c>pipeline:analyze</c>, it splits the pipeline's cost into decoding and the rest.
 /// </summary>
 internal sealed class DecodeOnlyRunner : IBatchRunner
 {

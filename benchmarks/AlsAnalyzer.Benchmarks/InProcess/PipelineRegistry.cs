@@ -9,7 +9,7 @@ namespace AlsAnalyzer.Benchmarks.InProcess;
 /// The ingest pipelines to benchmark, by name. Every implementation of
 /// <see cref="IAccessLogPipeline"/> in AlsAnalyzer.Core with the constructor
 /// <c>(EntryAnalyzer, Aggregator, TimeProvider, [optional parameters])</c> is found by reflection
-/// and named after its type (<c>ReferencePipeline</c> -> <c>reference</c>, <c>FastPipeline</c> -> <c>fast</c>), so a
+/// and named after its type (<c>ReferencePipeline</c> -> <c>reference</c>, <c>AnalyzePipeline</c> -> <c>fast</c>), so a
 /// new pipeline is benchmarked without a change here. The explicit list below takes
 /// precedence and is checked by the compiler.
 /// </summary>
@@ -17,8 +17,8 @@ internal static class PipelineRegistry
 {
     private static readonly Dictionary<string, Func<EntryAnalyzer, Aggregator, TimeProvider, IAccessLogPipeline>> Explicit = new(StringComparer.Ordinal)
     {
-        ["reference"] = (analyzer, aggregator, time) => new ReferencePipeline(analyzer, aggregator, time),
-        ["fast"] = (analyzer, aggregator, time) => new FastPipeline(analyzer, aggregator, time),
+        [IngestOptions.Reference] = (analyzer, aggregator, time) => new ReferencePipeline(analyzer, aggregator, time),
+        [IngestOptions.Analyze] = (analyzer, aggregator, time) => new AnalyzePipeline(analyzer, aggregator, time),
 
         // >>> A further pipeline: one line here (or nothing: reflection finds it by its constructor).
     };
@@ -27,7 +27,7 @@ internal static class PipelineRegistry
 
     /// <summary>Every pipeline name, <c>reference</c> first.</summary>
     public static IReadOnlyList<string> Names =>
-        [.. All.Value.Keys.OrderBy(n => n == "reference" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)];
+        [.. All.Value.Keys.OrderBy(n => n == IngestOptions.Reference ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)];
 
     public static IAccessLogPipeline Create(string name, EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time) =>
         All.Value.TryGetValue(name, out var create)

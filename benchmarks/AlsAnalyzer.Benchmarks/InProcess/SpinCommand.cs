@@ -1,3 +1,4 @@
+using AlsAnalyzer.Core.Ingest;
 using System.Diagnostics;
 using System.Globalization;
 using AlsAnalyzer.Benchmarks.Cli;
@@ -6,7 +7,7 @@ using AlsAnalyzer.Benchmarks.Corpus;
 namespace AlsAnalyzer.Benchmarks.InProcess;
 
 /// <summary>
-/// <c>spin --variant pipeline:fast --corpus istio-mx --seconds 20</c>: runs one in-process variant
+/// <c>spin --variant pipeline:analyze --corpus istio-mx --seconds 20</c>: runs one in-process variant
 /// in a loop and prints ns per entry every second. Not a measurement (BenchmarkDotNet is): a
 /// steady process to attach a profiler to, e.g. <c>perf record -g -p PID</c> with
 /// <c>DOTNET_PerfMapEnabled=1</c>.
@@ -15,7 +16,7 @@ internal static class SpinCommand
 {
     public static int Run(CliArgs args)
     {
-        var variant = args.String("variant", IngestVariants.PipelinePrefix + "fast");
+        var variant = args.String("variant", IngestVariants.PipelinePrefix + IngestOptions.Analyze);
         var corpus = args.String("corpus", CorpusKinds.IstioMxName);
         var seconds = args.Double("seconds", 20);
         args.RejectUnknown();

@@ -5,7 +5,7 @@ namespace AlsAnalyzer.Core.Ingest;
 /// <summary>The ingest port's limits, and how access log payloads are processed.</summary>
 internal sealed class IngestOptions : ISettings
 {
-    /// <summary>Fields read straight from the payload bytes: the shipped mode (<see cref="FastPipeline"/>).</summary>
+    /// <summary>Fields read straight from the payload bytes: the shipped mode (<see cref="AnalyzePipeline"/>).</summary>
     public const string Analyze = "analyze";
 
     /// <summary>The same analysis over the generated protobuf objects (<see cref="ReferencePipeline"/>).</summary>

@@ -32,7 +32,7 @@ internal static class IngestServiceCollectionExtensions
             {
                 IngestOptions.Discard => new DiscardPipeline(),
                 IngestOptions.Reference => new ReferencePipeline(analyzer, aggregator, time, decoding.MaxInternedStrings),
-                _ => new FastPipeline(analyzer, aggregator, time, decoding),
+                _ => new AnalyzePipeline(analyzer, aggregator, time, decoding),
             };
         });
         services.AddSingleton<AccessLogIngestService>();

@@ -218,14 +218,14 @@ public sealed class FastDecoderTests
     }
 
     /// <summary>
-    /// Corrupted payloads: the fast pipeline never throws and its accounting always balances.
-    /// Where the reference parser accepts the corrupted bytes, the fast pipeline must agree on
+    /// Corrupted payloads: the analyze pipeline never throws and its accounting always balances.
+    /// Where the reference parser accepts the corrupted bytes, the analyze pipeline must agree on
     /// their canonical encoding. (On the raw bytes the two may differ: the reference's
     /// wrapper reader reads past a corrupt <c>UInt32Value</c>'s declared length, which the
     /// fast decoder refuses.)
     /// </summary>
     [Fact]
-    public void FastPipeline_MutatedPayloads_NeverThrowsAndAgreesOnWhatTheReferenceParses()
+    public void AnalyzePipeline_MutatedPayloads_NeverThrowsAndAgreesOnWhatTheReferenceParses()
     {
         var random = new Random(99);
         var parsedByReference = 0;
@@ -267,10 +267,10 @@ public sealed class FastDecoderTests
     }
 
     [Fact]
-    public void FastPipeline_SteadyState_InternsRepeatedStringsAndCachesPeers()
+    public void AnalyzePipeline_SteadyState_InternsRepeatedStringsAndCachesPeers()
     {
         var (fast, _) = Pipeline(fast: true);
-        var pipeline = (FastPipeline)fast;
+        var pipeline = (AnalyzePipeline)fast;
         var random = new Random(3);
         var payloads = EntryGenerator.Stream(random).ToList();
         var state = new AccessLogStreamState();
@@ -290,7 +290,7 @@ public sealed class FastDecoderTests
     }
 
     [Fact]
-    public void FastPipeline_SteadyState_AllocatesNothingPerEntry()
+    public void AnalyzePipeline_SteadyState_AllocatesNothingPerEntry()
     {
         // Every key is seen in the warm-up passes; a steady pass (same minute, same keys,
         // callers named only by their certificates included) must allocate nothing. Two
@@ -343,7 +343,7 @@ public sealed class FastDecoderTests
         var time = new FixedTime(Now);
         var analyzer = new EntryAnalyzer(new AnalysisSettings());
         var aggregator = new Aggregator(new AggregationOptions(), shardCount: 1);
-        return (fast ? new FastPipeline(analyzer, aggregator, time) : new ReferencePipeline(analyzer, aggregator, time), aggregator);
+        return (fast ? new AnalyzePipeline(analyzer, aggregator, time) : new ReferencePipeline(analyzer, aggregator, time), aggregator);
     }
 
     private static (long, long, long, string) Counts(IngestTally t) =>

@@ -73,7 +73,7 @@ public sealed class SettingsDocumentationTests
                 Assert.StartsWith("empty", cell, StringComparison.Ordinal);
                 break;
             case string s when cell == "see above":
-                Assert.Contains(s, File.ReadAllText(RepositoryPaths.Combine("README.md")), StringComparison.Ordinal);
+                Assert.Contains(s, File.ReadAllText(Path.Combine(Repository.Root, "README.md")), StringComparison.Ordinal);
                 break;
             case bool b:
                 Assert.Equal($"`{(b ? "true" : "false")}`", cell);
@@ -88,7 +88,7 @@ public sealed class SettingsDocumentationTests
 
     private static Dictionary<string, (string Environment, string Section, string Default)> ReadmeRows()
     {
-        var lines = File.ReadAllLines(RepositoryPaths.Combine("README.md"));
+        var lines = File.ReadAllLines(Path.Combine(Repository.Root, "README.md"));
         var header = Array.FindIndex(lines, l => l.StartsWith("| setting | environment variable | section | default |", StringComparison.Ordinal));
         Assert.True(header >= 0, "README has no settings table");
         var rows = new Dictionary<string, (string, string, string)>(StringComparer.Ordinal);

@@ -16,14 +16,14 @@ namespace AlsAnalyzer.Core.Ingest;
 /// <see cref="EntryFacts"/> first, so a message that turns out malformed half way counts
 /// nothing, as with the reference parser.
 /// </summary>
-internal sealed class FastPipeline : IAccessLogPipeline
+internal sealed class AnalyzePipeline : IAccessLogPipeline
 {
     private readonly EntryAnalyzer _analyzer;
     private readonly Aggregator _aggregator;
     private readonly TimeProvider _time;
     private readonly FastEntryDecoder _decoder;
 
-    public FastPipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, DecodingOptions? limits = null)
+    public AnalyzePipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, DecodingOptions? limits = null)
     {
         limits ??= new DecodingOptions();
         _analyzer = analyzer;
