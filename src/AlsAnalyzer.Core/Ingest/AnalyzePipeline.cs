@@ -2,7 +2,6 @@ using System.Buffers;
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Decoding;
-using AlsAnalyzer.Core.Identity;
 using Envoy.Service.Accesslog.V3;
 using Google.Protobuf;
 using F = AlsAnalyzer.Core.Decoding.WireFields;

@@ -1,7 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Decoding;
-using AlsAnalyzer.Core.Identity;
 using Envoy.Service.Accesslog.V3;
 using Google.Protobuf;
 
