@@ -15,14 +15,8 @@ using static AlsAnalyzer.Core.Tests.Analysis.EntryAnalyzerArrange;
 namespace AlsAnalyzer.Core.Tests.Analysis;
 
 /// <summary>Entries rejected (missing properties, outside retention, future timestamps), bucketed by time, and every entry accounted for exactly once.</summary>
-public sealed class EntryAnalyzerAccountingTests
+public sealed class EntryAnalyzerAccountingTests : EntryAnalyzerFixture
 {
-    private readonly EntryAnalyzer _analyzer = new(Settings());
-    private readonly EntryClock _clock = new(TestMesh.Now, Settings());
-    private readonly IngestTally _tally = new();
-    private readonly ListSink _sink = new();
-    private readonly TcpConnectionTracker _connections = new();
-
     [Fact]
     public void AnalyzeHttp_MissingCommonProperties_RejectedWithReason()
     {
@@ -30,13 +24,13 @@ public sealed class EntryAnalyzerAccountingTests
         var entry = new HTTPAccessLogEntry { Request = new HTTPRequestProperties { Path = "/" } };
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Empty(_sink.Records);
-        Assert.Equal(1, _tally.Received);
-        Assert.Equal(1, _tally.Rejected[(int)RejectReason.MissingCommonProperties]);
-        Assert.Equal(1, _tally.RejectedTotal);
+        Assert.Empty(Sink.Records);
+        Assert.Equal(1, Tally.Received);
+        Assert.Equal(1, Tally.Rejected[(int)RejectReason.MissingCommonProperties]);
+        Assert.Equal(1, Tally.RejectedTotal);
     }
 
     [Fact]
@@ -46,11 +40,11 @@ public sealed class EntryAnalyzerAccountingTests
         var entry = new TCPAccessLogEntry { ConnectionProperties = new ConnectionProperties { SentBytes = 1 } };
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink, Connections);
 
         // Assert
-        Assert.Empty(_sink.Records);
-        Assert.Equal(1, _tally.Rejected[(int)RejectReason.MissingCommonProperties]);
+        Assert.Empty(Sink.Records);
+        Assert.Equal(1, Tally.Rejected[(int)RejectReason.MissingCommonProperties]);
     }
 
     [Fact]
@@ -60,12 +54,12 @@ public sealed class EntryAnalyzerAccountingTests
         var entry = Calls.Inbound(Call() with { Start = TestMesh.Now.AddHours(-2) });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Empty(_sink.Records);
-        Assert.Equal(1, _tally.Rejected[(int)RejectReason.OutsideRetention]);
-        Assert.Equal(0, _tally.Analyzed);
+        Assert.Empty(Sink.Records);
+        Assert.Equal(1, Tally.Rejected[(int)RejectReason.OutsideRetention]);
+        Assert.Equal(0, Tally.Analyzed);
     }
 
     [Fact]
@@ -77,12 +71,12 @@ public sealed class EntryAnalyzerAccountingTests
         var dropped = Calls.Inbound(Call() with { Start = oldest.AddSeconds(-1) });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), kept, _clock, _tally, _sink);
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), dropped, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), kept, Clock, Tally, Sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), dropped, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(TestMesh.MinuteOf(oldest), Assert.Single(_sink.Records).Minute);
-        Assert.Equal(1, _tally.Rejected[(int)RejectReason.OutsideRetention]);
+        Assert.Equal(TestMesh.MinuteOf(oldest), Assert.Single(Sink.Records).Minute);
+        Assert.Equal(1, Tally.Rejected[(int)RejectReason.OutsideRetention]);
     }
 
     [Fact]
@@ -92,11 +86,11 @@ public sealed class EntryAnalyzerAccountingTests
         var entry = Calls.Inbound(Call() with { Start = TestMesh.Now.AddMinutes(10) });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Empty(_sink.Records);
-        Assert.Equal(1, _tally.Rejected[(int)RejectReason.FutureTimestamp]);
+        Assert.Empty(Sink.Records);
+        Assert.Equal(1, Tally.Rejected[(int)RejectReason.FutureTimestamp]);
     }
 
     [Fact]
@@ -107,10 +101,10 @@ public sealed class EntryAnalyzerAccountingTests
         var entry = Calls.Inbound(Call() with { Start = start });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(TestMesh.MinuteOf(start), Assert.Single(_sink.Records).Minute);
+        Assert.Equal(TestMesh.MinuteOf(start), Assert.Single(Sink.Records).Minute);
     }
 
     [Fact]
@@ -121,10 +115,10 @@ public sealed class EntryAnalyzerAccountingTests
         entry.CommonProperties.StartTime = null;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(TestMesh.MinuteOf(TestMesh.Now), Assert.Single(_sink.Records).Minute);
+        Assert.Equal(TestMesh.MinuteOf(TestMesh.Now), Assert.Single(Sink.Records).Minute);
     }
 
     // Each kind of entry and how it must be accounted: A analysed, U unattributed,
@@ -168,52 +162,52 @@ public sealed class EntryAnalyzerAccountingTests
         switch (kind)
         {
             case 0:
-                _analyzer.AnalyzeHttp(reviews, Calls.Inbound(Call()), _clock, tally, sink);
+                Analyzer.AnalyzeHttp(reviews, Calls.Inbound(Call()), Clock, tally, sink);
                 break;
             case 1:
-                _analyzer.AnalyzeHttp(productPage, Calls.Outbound(Call()), _clock, tally, sink);
+                Analyzer.AnalyzeHttp(productPage, Calls.Outbound(Call()), Clock, tally, sink);
                 break;
             case 2:
-                _analyzer.AnalyzeHttp(productPage, Calls.Outbound(Call() with { Encoding = PeerEncoding.None }), _clock, tally, sink);
+                Analyzer.AnalyzeHttp(productPage, Calls.Outbound(Call() with { Encoding = PeerEncoding.None }), Clock, tally, sink);
                 break;
             case 3:
-                _analyzer.AnalyzeHttp(StreamIdentityParser.Parse(Nodes.Router(TestMesh.IngressGateway), "als"), Calls.Gateway(Call()), _clock, tally, sink);
+                Analyzer.AnalyzeHttp(StreamIdentityParser.Parse(Nodes.Router(TestMesh.IngressGateway), "als"), Calls.Gateway(Call()), Clock, tally, sink);
                 break;
             case 4:
-                _analyzer.AnalyzeHttp(reviews, new HTTPAccessLogEntry(), _clock, tally, sink);
+                Analyzer.AnalyzeHttp(reviews, new HTTPAccessLogEntry(), Clock, tally, sink);
                 break;
             case 5:
-                _analyzer.AnalyzeHttp(reviews, Calls.Inbound(Call() with { Start = TestMesh.Now.AddDays(-1) }), _clock, tally, sink);
+                Analyzer.AnalyzeHttp(reviews, Calls.Inbound(Call() with { Start = TestMesh.Now.AddDays(-1) }), Clock, tally, sink);
                 break;
             case 6:
-                _analyzer.AnalyzeHttp(reviews, Calls.Inbound(Call() with { Start = TestMesh.Now.AddDays(1) }), _clock, tally, sink);
+                Analyzer.AnalyzeHttp(reviews, Calls.Inbound(Call() with { Start = TestMesh.Now.AddDays(1) }), Clock, tally, sink);
                 break;
             case 7:
-                _analyzer.AnalyzeTcp(productPage, Calls.TcpOutbound(Tcp()), _clock, tally, sink, connections);
+                Analyzer.AnalyzeTcp(productPage, Calls.TcpOutbound(Tcp()), Clock, tally, sink, connections);
                 break;
             case 8:
-                _analyzer.AnalyzeTcp(Sidecar(TestMesh.Ratings), Calls.TcpInbound(Tcp() with { Type = AccessLogType.TcpPeriodic }), _clock, tally, sink, connections);
+                Analyzer.AnalyzeTcp(Sidecar(TestMesh.Ratings), Calls.TcpInbound(Tcp() with { Type = AccessLogType.TcpPeriodic }), Clock, tally, sink, connections);
                 break;
             case 9:
                 var passthrough = PassthroughEntry();
                 passthrough.Request.Authority = string.Empty;
                 passthrough.CommonProperties.UpstreamRemoteAddress = new Address { Pipe = new Pipe { Path = "/tmp/s" } };
                 passthrough.CommonProperties.DownstreamLocalAddress = null;
-                _analyzer.AnalyzeHttp(productPage, passthrough, _clock, tally, sink);
+                Analyzer.AnalyzeHttp(productPage, passthrough, Clock, tally, sink);
                 break;
             case 10:
-                _analyzer.AnalyzeHttp(reviews, Calls.Inbound(Call() with { Source = null }), _clock, tally, sink);
+                Analyzer.AnalyzeHttp(reviews, Calls.Inbound(Call() with { Source = null }), Clock, tally, sink);
                 break;
             case 11:
-                _analyzer.AnalyzeTcp(productPage, new TCPAccessLogEntry(), _clock, tally, sink, connections);
+                Analyzer.AnalyzeTcp(productPage, new TCPAccessLogEntry(), Clock, tally, sink, connections);
                 break;
             case 12:
                 var broken = Calls.Outbound(Call() with { Encoding = PeerEncoding.None });
                 broken.CommonProperties.FilterStateObjects["upstream_peer"] = new Any { TypeUrl = TestPeers.StructType, Value = ByteString.CopyFrom(0x0A, 0x05) };
-                _analyzer.AnalyzeHttp(productPage, broken, _clock, tally, sink);
+                Analyzer.AnalyzeHttp(productPage, broken, Clock, tally, sink);
                 break;
             default:
-                _analyzer.AnalyzeTcp(productPage, Calls.TcpOutbound(Tcp() with { Start = TestMesh.Now.AddHours(-5), Duration = TimeSpan.FromHours(5) }), _clock, tally, sink, connections);
+                Analyzer.AnalyzeTcp(productPage, Calls.TcpOutbound(Tcp() with { Start = TestMesh.Now.AddHours(-5), Duration = TimeSpan.FromHours(5) }), Clock, tally, sink, connections);
                 break;
         }
     }

@@ -10,13 +10,8 @@ using static AlsAnalyzer.Core.Tests.Analysis.EntryAnalyzerArrange;
 namespace AlsAnalyzer.Core.Tests.Analysis;
 
 /// <summary>Callers named by their certificate's SPIFFE identity, and mutual TLS told from the certificates.</summary>
-public sealed class EntryAnalyzerCertificateTests
+public sealed class EntryAnalyzerCertificateTests : EntryAnalyzerFixture
 {
-    private readonly EntryAnalyzer _analyzer = new(Settings());
-    private readonly EntryClock _clock = new(TestMesh.Now, Settings());
-    private readonly IngestTally _tally = new();
-    private readonly ListSink _sink = new();
-
     [Fact]
     public void AnalyzeHttp_InboundWithoutPeerMetadataButSpiffeCertificate_CallerNamedByServiceAccount()
     {
@@ -24,14 +19,14 @@ public sealed class EntryAnalyzerCertificateTests
         var entry = Calls.Inbound(Call() with { Encoding = PeerEncoding.None });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(NodeRef.ServiceAccount("default", "productpage"), r.Source);
         Assert.Equal("unknown:default/productpage", r.Source.Id);
         Assert.Empty(r.SourceInstance);
-        Assert.Equal(1, _tally.Unattributed);
+        Assert.Equal(1, Tally.Unattributed);
     }
 
     [Theory]
@@ -82,10 +77,10 @@ public sealed class EntryAnalyzerCertificateTests
         var entry = Calls.Inbound(Call());
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.True(r.TlsKnown);
         Assert.True(r.Mtls);
     }
@@ -97,10 +92,10 @@ public sealed class EntryAnalyzerCertificateTests
         var entry = Calls.Inbound(Call() with { Mtls = false });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.True(r.TlsKnown);
         Assert.False(r.Mtls);
     }
@@ -115,10 +110,10 @@ public sealed class EntryAnalyzerCertificateTests
         peerCert.SubjectAltName.Add(new SubjectAltName { Dns = "productpage.default.svc" });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.False(Assert.Single(_sink.Records).Mtls);
+        Assert.False(Assert.Single(Sink.Records).Mtls);
     }
 
     [Fact]
@@ -129,9 +124,9 @@ public sealed class EntryAnalyzerCertificateTests
         entry.CommonProperties.TlsProperties.LocalCertificateProperties = null;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.False(Assert.Single(_sink.Records).Mtls);
+        Assert.False(Assert.Single(Sink.Records).Mtls);
     }
 }

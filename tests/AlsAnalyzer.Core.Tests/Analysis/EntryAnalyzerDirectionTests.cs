@@ -9,13 +9,8 @@ using static AlsAnalyzer.Core.Tests.Analysis.EntryAnalyzerArrange;
 namespace AlsAnalyzer.Core.Tests.Analysis;
 
 /// <summary>Which side an entry reports (client or server), from whom to whom: sidecars inbound and outbound, routers, waypoints, entries without a cluster name.</summary>
-public sealed class EntryAnalyzerDirectionTests
+public sealed class EntryAnalyzerDirectionTests : EntryAnalyzerFixture
 {
-    private readonly EntryAnalyzer _analyzer = new(Settings());
-    private readonly EntryClock _clock = new(TestMesh.Now, Settings());
-    private readonly IngestTally _tally = new();
-    private readonly ListSink _sink = new();
-
     [Fact]
     public void AnalyzeHttp_SidecarInbound_OneServerRecordFromCallerToReporter()
     {
@@ -23,10 +18,10 @@ public sealed class EntryAnalyzerDirectionTests
         var entry = Calls.Inbound(Call());
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Server, r.Reporter);
         Assert.Equal(NodeRef.Service("default", "productpage"), r.Source);
         Assert.Equal(TestMesh.ProductPage.Pod, r.SourceInstance);
@@ -39,9 +34,9 @@ public sealed class EntryAnalyzerDirectionTests
         Assert.Equal("GET /reviews/0", r.Endpoint);
         Assert.Equal(200, r.StatusCode);
         Assert.False(r.Error);
-        Assert.Equal(1, _tally.Received);
-        Assert.Equal(1, _tally.Analyzed);
-        Assert.Equal(0, _tally.Unattributed);
+        Assert.Equal(1, Tally.Received);
+        Assert.Equal(1, Tally.Analyzed);
+        Assert.Equal(0, Tally.Unattributed);
     }
 
     [Theory]
@@ -53,17 +48,17 @@ public sealed class EntryAnalyzerDirectionTests
         var entry = Calls.Outbound(Call() with { Destination = TestMesh.ReviewsV2, Encoding = encoding });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Client, r.Reporter);
         Assert.Equal(NodeRef.Service("default", "productpage"), r.Source);
         Assert.Equal(TestMesh.ProductPage.Pod, r.SourceInstance);
         Assert.Equal(NodeRef.Service("default", "reviews"), r.Target);
         Assert.Equal(TestMesh.ReviewsV2.Pod, r.TargetInstance);
         Assert.False(r.TlsKnown);
-        Assert.Equal(1, _tally.Analyzed);
+        Assert.Equal(1, Tally.Analyzed);
     }
 
     [Fact]
@@ -73,13 +68,13 @@ public sealed class EntryAnalyzerDirectionTests
         var entry = Calls.Outbound(Call() with { Destination = TestMesh.Details, Encoding = PeerEncoding.None });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(NodeRef.Service("backend", "details"), r.Target);
         Assert.Empty(r.TargetInstance);
-        Assert.Equal(1, _tally.Analyzed);
+        Assert.Equal(1, Tally.Analyzed);
     }
 
     [Fact]
@@ -90,24 +85,24 @@ public sealed class EntryAnalyzerDirectionTests
         var entry = Calls.Gateway(Call() with { Destination = TestMesh.ProductPage, Path = "/productpage" });
 
         // Act
-        _analyzer.AnalyzeHttp(gateway, entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(gateway, entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(2, _sink.Records.Count);
-        var server = Assert.Single(_sink.Records, r => r.Reporter == ReporterSide.Server);
+        Assert.Equal(2, Sink.Records.Count);
+        var server = Assert.Single(Sink.Records, r => r.Reporter == ReporterSide.Server);
         Assert.Equal(NodeRef.Unknown, server.Source);
         Assert.Equal(NodeRef.Service("istio-system", "istio-ingressgateway"), server.Target);
         Assert.True(server.TargetIsGateway);
         Assert.Equal("GET /productpage", server.Endpoint);
-        var client = Assert.Single(_sink.Records, r => r.Reporter == ReporterSide.Client);
+        var client = Assert.Single(Sink.Records, r => r.Reporter == ReporterSide.Client);
         Assert.Equal(NodeRef.Service("istio-system", "istio-ingressgateway"), client.Source);
         Assert.True(client.SourceIsGateway);
         Assert.Equal(NodeRef.Service("default", "productpage"), client.Target);
         Assert.Equal(TestMesh.ProductPage.Pod, client.TargetInstance);
         Assert.False(client.TargetIsGateway);
-        Assert.Equal(1, _tally.Received);
-        Assert.Equal(1, _tally.Unattributed);
-        Assert.Equal(0, _tally.Analyzed);
+        Assert.Equal(1, Tally.Received);
+        Assert.Equal(1, Tally.Unattributed);
+        Assert.Equal(0, Tally.Analyzed);
     }
 
     [Fact]
@@ -119,17 +114,17 @@ public sealed class EntryAnalyzerDirectionTests
         entry.CommonProperties.FilterStateObjects["downstream_peer"] = TestPeers.AsStruct(TestMesh.ProductPage);
 
         // Act
-        _analyzer.AnalyzeHttp(waypoint, entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(waypoint, entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(2, _sink.Records.Count);
-        var server = Assert.Single(_sink.Records, r => r.Reporter == ReporterSide.Server);
+        Assert.Equal(2, Sink.Records.Count);
+        var server = Assert.Single(Sink.Records, r => r.Reporter == ReporterSide.Server);
         Assert.Equal(NodeRef.Service("default", "productpage"), server.Source);
         Assert.Equal(NodeRef.Service("default", "waypoint"), server.Target);
-        var client = Assert.Single(_sink.Records, r => r.Reporter == ReporterSide.Client);
+        var client = Assert.Single(Sink.Records, r => r.Reporter == ReporterSide.Client);
         Assert.Equal(NodeRef.Service("default", "waypoint"), client.Source);
         Assert.Equal(NodeRef.Service("default", "reviews"), client.Target);
-        Assert.Equal(1, _tally.Analyzed);
+        Assert.Equal(1, Tally.Analyzed);
     }
 
     [Fact]
@@ -143,10 +138,10 @@ public sealed class EntryAnalyzerDirectionTests
         entry.CommonProperties.FilterStateObjects.Clear();
 
         // Act
-        _analyzer.AnalyzeHttp(gateway, entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(gateway, entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Server, r.Reporter);
         Assert.Equal(404, r.StatusCode);
     }
@@ -159,10 +154,10 @@ public sealed class EntryAnalyzerDirectionTests
         entry.CommonProperties.UpstreamCluster = string.Empty;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Server, r.Reporter);
         Assert.Equal(NodeRef.Service("default", "productpage"), r.Source);
     }
@@ -175,10 +170,10 @@ public sealed class EntryAnalyzerDirectionTests
         entry.CommonProperties.UpstreamCluster = string.Empty;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Client, r.Reporter);
         Assert.Equal(NodeRef.Service("default", "reviews"), r.Target);
     }

@@ -8,13 +8,8 @@ using static AlsAnalyzer.Core.Tests.Analysis.EntryAnalyzerArrange;
 namespace AlsAnalyzer.Core.Tests.Analysis;
 
 /// <summary>Traffic leaving or entering the mesh: service entries, the passthrough and black-hole clusters, unusual addresses.</summary>
-public sealed class EntryAnalyzerExternalTests
+public sealed class EntryAnalyzerExternalTests : EntryAnalyzerFixture
 {
-    private readonly EntryAnalyzer _analyzer = new(Settings());
-    private readonly EntryClock _clock = new(TestMesh.Now, Settings());
-    private readonly IngestTally _tally = new();
-    private readonly ListSink _sink = new();
-
     [Fact]
     public void AnalyzeHttp_OutboundToServiceEntryHost_TargetExternal()
     {
@@ -23,10 +18,10 @@ public sealed class EntryAnalyzerExternalTests
         entry.CommonProperties.UpstreamCluster = "outbound|443||api.example.com";
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(NodeRef.External("api.example.com"), r.Target);
         Assert.Equal("external:api.example.com", r.Target.Id);
     }
@@ -43,10 +38,10 @@ public sealed class EntryAnalyzerExternalTests
         entry.Request.Authority = authority;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Client, r.Reporter);
         Assert.Equal(NodeRef.External(expected), r.Target);
         Assert.False(r.Error);
@@ -62,12 +57,12 @@ public sealed class EntryAnalyzerExternalTests
         entry.Request.Authority = string.Empty;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(NodeRef.External("93.184.216.34"), r.Target);
-        Assert.Equal(1, _tally.Analyzed);
+        Assert.Equal(1, Tally.Analyzed);
     }
 
     [Fact]
@@ -78,10 +73,10 @@ public sealed class EntryAnalyzerExternalTests
         entry.CommonProperties.UpstreamCluster = "BlackHoleCluster";
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Client, r.Reporter);
         Assert.Equal(200, r.StatusCode);
         Assert.True(r.Error);
@@ -99,10 +94,10 @@ public sealed class EntryAnalyzerExternalTests
         entry.CommonProperties.UpstreamCluster = cluster;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Server, r.Reporter);
         Assert.Equal(NodeRef.Service("default", "productpage"), r.Source);
         Assert.Equal(NodeRef.Service("default", "reviews"), r.Target);
@@ -146,11 +141,11 @@ public sealed class EntryAnalyzerExternalTests
         entry.Request.Authority = string.Empty;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Single(_sink.Records);
-        Assert.Equal(1, _tally.Analyzed + _tally.Unattributed);
+        Assert.Single(Sink.Records);
+        Assert.Equal(1, Tally.Analyzed + Tally.Unattributed);
     }
 
     [Fact]
@@ -162,9 +157,9 @@ public sealed class EntryAnalyzerExternalTests
         entry.CommonProperties.UpstreamRemoteAddress = Calls.Socket("2001:db8::7", 443);
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(NodeRef.External("2001:db8::7"), Assert.Single(_sink.Records).Target);
+        Assert.Equal(NodeRef.External("2001:db8::7"), Assert.Single(Sink.Records).Target);
     }
 }

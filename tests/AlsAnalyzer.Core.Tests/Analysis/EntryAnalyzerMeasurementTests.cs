@@ -11,13 +11,8 @@ using static AlsAnalyzer.Core.Tests.Analysis.EntryAnalyzerArrange;
 namespace AlsAnalyzer.Core.Tests.Analysis;
 
 /// <summary>What a record measures: endpoint, latency, status and errors, protocol, bytes.</summary>
-public sealed class EntryAnalyzerMeasurementTests
+public sealed class EntryAnalyzerMeasurementTests : EntryAnalyzerFixture
 {
-    private readonly EntryAnalyzer _analyzer = new(Settings());
-    private readonly EntryClock _clock = new(TestMesh.Now, Settings());
-    private readonly IngestTally _tally = new();
-    private readonly ListSink _sink = new();
-
     [Theory]
     [InlineData(RequestMethod.Get, "/reviews/0?user=jason&x=1", "GET /reviews/0")]
     [InlineData(RequestMethod.Get, "/static/app.js#section", "GET /static/app.js")]
@@ -32,10 +27,10 @@ public sealed class EntryAnalyzerMeasurementTests
         var entry = Calls.Inbound(Call() with { Method = method, Path = path });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(expected, Assert.Single(_sink.Records).Endpoint);
+        Assert.Equal(expected, Assert.Single(Sink.Records).Endpoint);
     }
 
     [Theory]
@@ -51,10 +46,10 @@ public sealed class EntryAnalyzerMeasurementTests
         entry.CommonProperties.Duration = new Duration { Seconds = 99 };
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(expectedMicros, Assert.Single(_sink.Records).LatencyMicros);
+        Assert.Equal(expectedMicros, Assert.Single(Sink.Records).LatencyMicros);
     }
 
     [Fact]
@@ -66,10 +61,10 @@ public sealed class EntryAnalyzerMeasurementTests
         entry.CommonProperties.Duration = new Duration { Seconds = 1, Nanos = 250_000_000 };
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(1_250_000, Assert.Single(_sink.Records).LatencyMicros);
+        Assert.Equal(1_250_000, Assert.Single(Sink.Records).LatencyMicros);
     }
 
     [Fact]
@@ -81,10 +76,10 @@ public sealed class EntryAnalyzerMeasurementTests
         entry.CommonProperties.Duration = null;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(-1, Assert.Single(_sink.Records).LatencyMicros);
+        Assert.Equal(-1, Assert.Single(Sink.Records).LatencyMicros);
     }
 
     [Theory]
@@ -102,10 +97,10 @@ public sealed class EntryAnalyzerMeasurementTests
         var entry = Calls.Inbound(Call() with { Status = status });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal((int)status, r.StatusCode);
         Assert.Equal(expectedError, r.Error);
     }
@@ -126,10 +121,10 @@ public sealed class EntryAnalyzerMeasurementTests
         var entry = Calls.Inbound(Call() with { Flags = flags });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ResponseFlagSet.From(flags), r.Flags);
         Assert.NotEqual(0u, r.Flags);
         Assert.Equal(expectedError, r.Error);
@@ -147,10 +142,10 @@ public sealed class EntryAnalyzerMeasurementTests
         entry.Response.ResponseTrailers["grpc-status"] = grpcStatus;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(TrafficProtocol.Grpc, r.Protocol);
         Assert.Equal(200, r.StatusCode);
         Assert.Equal(expectedError, r.Error);
@@ -163,10 +158,10 @@ public sealed class EntryAnalyzerMeasurementTests
         var entry = Calls.Inbound(Call() with { Grpc = true, Method = RequestMethod.Post, Path = "/reviews.Reviews/Get" });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(TrafficProtocol.Grpc, r.Protocol);
         Assert.Equal("POST /reviews.Reviews/Get", r.Endpoint);
     }
@@ -178,10 +173,10 @@ public sealed class EntryAnalyzerMeasurementTests
         var entry = Calls.Inbound(Call());
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(300, r.BytesSent);
         Assert.Equal(1150, r.BytesReceived);
     }
@@ -195,10 +190,10 @@ public sealed class EntryAnalyzerMeasurementTests
         entry.CommonProperties.DownstreamWireBytesSent = 8192;
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(4096, r.BytesSent);
         Assert.Equal(8192, r.BytesReceived);
     }

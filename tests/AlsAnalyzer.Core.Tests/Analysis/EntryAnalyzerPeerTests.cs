@@ -10,13 +10,8 @@ using static AlsAnalyzer.Core.Tests.Analysis.EntryAnalyzerArrange;
 namespace AlsAnalyzer.Core.Tests.Analysis;
 
 /// <summary>The caller or target named from peer metadata: gateways, callers outside the mesh, peers of unknown type or invalid bytes.</summary>
-public sealed class EntryAnalyzerPeerTests
+public sealed class EntryAnalyzerPeerTests : EntryAnalyzerFixture
 {
-    private readonly EntryAnalyzer _analyzer = new(Settings());
-    private readonly EntryClock _clock = new(TestMesh.Now, Settings());
-    private readonly IngestTally _tally = new();
-    private readonly ListSink _sink = new();
-
     [Fact]
     public void AnalyzeHttp_InboundFromGatewayPeer_SourceIsGateway()
     {
@@ -24,10 +19,10 @@ public sealed class EntryAnalyzerPeerTests
         var entry = Calls.Inbound(Call() with { Source = TestMesh.IngressGateway, Destination = TestMesh.ProductPage });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(NodeRef.Service("istio-system", "istio-ingressgateway"), r.Source);
         Assert.True(r.SourceIsGateway);
         Assert.False(r.TargetIsGateway);
@@ -40,13 +35,13 @@ public sealed class EntryAnalyzerPeerTests
         var entry = Calls.Inbound(Call() with { Source = null, Mtls = false });
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(NodeRef.Unknown, r.Source);
-        Assert.Equal(1, _tally.Unattributed);
-        Assert.Equal(0, _tally.Analyzed);
+        Assert.Equal(1, Tally.Unattributed);
+        Assert.Equal(0, Tally.Analyzed);
     }
 
     [Fact]
@@ -57,12 +52,12 @@ public sealed class EntryAnalyzerPeerTests
         entry.CommonProperties.FilterStateObjects["upstream_peer"] = new Any { TypeUrl = "type.googleapis.com/example.Unknown", Value = ByteString.CopyFromUtf8("x") };
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(NodeRef.Service("default", "reviews"), Assert.Single(_sink.Records).Target);
-        Assert.Equal(1, _tally.PeerUnknownType);
-        Assert.Equal(0, _tally.PeerInvalid);
+        Assert.Equal(NodeRef.Service("default", "reviews"), Assert.Single(Sink.Records).Target);
+        Assert.Equal(1, Tally.PeerUnknownType);
+        Assert.Equal(0, Tally.PeerInvalid);
     }
 
     [Fact]
@@ -77,10 +72,10 @@ public sealed class EntryAnalyzerPeerTests
         };
 
         // Act
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink);
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink);
 
         // Assert
-        Assert.Equal(NodeRef.Service("default", "reviews"), Assert.Single(_sink.Records).Target);
-        Assert.Equal(1, _tally.PeerInvalid);
+        Assert.Equal(NodeRef.Service("default", "reviews"), Assert.Single(Sink.Records).Target);
+        Assert.Equal(1, Tally.PeerInvalid);
     }
 }

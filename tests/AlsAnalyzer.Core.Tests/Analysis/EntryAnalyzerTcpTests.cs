@@ -8,14 +8,8 @@ using static AlsAnalyzer.Core.Tests.Analysis.EntryAnalyzerArrange;
 namespace AlsAnalyzer.Core.Tests.Analysis;
 
 /// <summary>TCP entries: final, periodic and interleaved reports of a connection, counted once with only their new bytes.</summary>
-public sealed class EntryAnalyzerTcpTests
+public sealed class EntryAnalyzerTcpTests : EntryAnalyzerFixture
 {
-    private readonly EntryAnalyzer _analyzer = new(Settings());
-    private readonly EntryClock _clock = new(TestMesh.Now, Settings());
-    private readonly IngestTally _tally = new();
-    private readonly ListSink _sink = new();
-    private readonly TcpConnectionTracker _connections = new();
-
     [Fact]
     public void AnalyzeTcp_FinalOutbound_BytesAndOneConnectionAtEndMinute()
     {
@@ -24,10 +18,10 @@ public sealed class EntryAnalyzerTcpTests
         var entry = Calls.TcpOutbound(Tcp() with { Start = start, Duration = TimeSpan.FromSeconds(20), SentBytes = 5000, ReceivedBytes = 700 });
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink, Connections);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(TrafficProtocol.Tcp, r.Protocol);
         Assert.Equal(ReporterSide.Client, r.Reporter);
         Assert.Equal(NodeRef.Service("default", "ratings"), r.Target);
@@ -49,13 +43,13 @@ public sealed class EntryAnalyzerTcpTests
         var entry = Calls.TcpOutbound(Tcp() with { Start = TestMesh.Now.AddHours(-3), Duration = TimeSpan.FromHours(3) });
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink, Connections);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(TestMesh.MinuteOf(TestMesh.Now), r.Minute);
         Assert.Equal(1, r.Connections);
-        Assert.Equal(0, _tally.RejectedTotal);
+        Assert.Equal(0, Tally.RejectedTotal);
     }
 
     [Theory]
@@ -70,18 +64,18 @@ public sealed class EntryAnalyzerTcpTests
         entry.CommonProperties.IntermediateLogEntry = intermediate;
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink, Connections);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(0, r.Connections);
         Assert.Equal(1, r.ConnectionsOpened);
         Assert.Equal(1200, r.BytesSent);
         Assert.Equal(80, r.BytesReceived);
         Assert.Equal(TestMesh.MinuteOf(start.AddSeconds(20)), r.Minute);
         Assert.Equal(NodeRef.Service("default", "ratings"), r.Target);
-        Assert.Equal(1, _connections.Open);
-        Assert.Equal(1, _tally.Analyzed);
+        Assert.Equal(1, Connections.Open);
+        Assert.Equal(1, Tally.Analyzed);
     }
 
     [Fact]
@@ -91,13 +85,13 @@ public sealed class EntryAnalyzerTcpTests
         var entry = Calls.TcpOutbound(Tcp() with { Type = AccessLogType.NotSet });
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink, Connections);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(1, r.Connections);
         Assert.Equal(5000, r.BytesSent);
-        Assert.Equal(0, _connections.Open);
+        Assert.Equal(0, Connections.Open);
     }
 
     [Fact]
@@ -114,15 +108,15 @@ public sealed class EntryAnalyzerTcpTests
         // Act
         foreach (var entry in entries)
         {
-            _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink, _connections);
+            Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink, Connections);
         }
 
         // Assert
-        Assert.Equal([1000L, 2000L, 2000L], _sink.Records.Select(r => r.BytesSent));
-        Assert.Equal([100L, 300L, 300L], _sink.Records.Select(r => r.BytesReceived));
-        Assert.Equal([1, 0, 0], _sink.Records.Select(r => r.ConnectionsOpened));
-        Assert.Equal([0, 0, 1], _sink.Records.Select(r => r.Connections));
-        Assert.Equal(0, _connections.Open);
+        Assert.Equal([1000L, 2000L, 2000L], Sink.Records.Select(r => r.BytesSent));
+        Assert.Equal([100L, 300L, 300L], Sink.Records.Select(r => r.BytesReceived));
+        Assert.Equal([1, 0, 0], Sink.Records.Select(r => r.ConnectionsOpened));
+        Assert.Equal([0, 0, 1], Sink.Records.Select(r => r.Connections));
+        Assert.Equal(0, Connections.Open);
     }
 
     [Fact]
@@ -148,13 +142,13 @@ public sealed class EntryAnalyzerTcpTests
         // Act
         foreach (var entry in entries)
         {
-            _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink, _connections);
+            Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink, Connections);
         }
 
         // Assert
-        Assert.Equal([100L, 1000L, 50L, 600L, 250L], _sink.Records.Select(r => r.BytesSent));
-        Assert.Equal(2, _sink.Records.Sum(r => r.ConnectionsOpened));
-        Assert.Equal(2, _sink.Records.Sum(r => r.Connections));
+        Assert.Equal([100L, 1000L, 50L, 600L, 250L], Sink.Records.Select(r => r.BytesSent));
+        Assert.Equal(2, Sink.Records.Sum(r => r.ConnectionsOpened));
+        Assert.Equal(2, Sink.Records.Sum(r => r.Connections));
     }
 
     [Fact]
@@ -164,13 +158,13 @@ public sealed class EntryAnalyzerTcpTests
         var entry = Calls.TcpOutbound(Tcp() with { Start = TestMesh.Now.AddHours(-3), Duration = TimeSpan.FromHours(3), Type = AccessLogType.TcpPeriodic });
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink, Connections);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(TestMesh.MinuteOf(TestMesh.Now), r.Minute);
         Assert.Equal(5000, r.BytesSent);
-        Assert.Equal(0, _tally.RejectedTotal);
+        Assert.Equal(0, Tally.RejectedTotal);
     }
 
     [Fact]
@@ -185,13 +179,13 @@ public sealed class EntryAnalyzerTcpTests
         }
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), Entry(1000, AccessLogType.TcpPeriodic), _clock, _tally, _sink, _connections);
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), Entry(3000, AccessLogType.TcpConnectionEnd), _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), Entry(1000, AccessLogType.TcpPeriodic), Clock, Tally, Sink, Connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), Entry(3000, AccessLogType.TcpConnectionEnd), Clock, Tally, Sink, Connections);
 
         // Assert
-        Assert.Equal([0L, 3000L], _sink.Records.Select(r => r.BytesSent));
-        Assert.Equal(1, _sink.Records.Sum(r => r.Connections));
-        Assert.Equal(0, _connections.Open);
+        Assert.Equal([0L, 3000L], Sink.Records.Select(r => r.BytesSent));
+        Assert.Equal(1, Sink.Records.Sum(r => r.Connections));
+        Assert.Equal(0, Connections.Open);
     }
 
     [Fact]
@@ -201,10 +195,10 @@ public sealed class EntryAnalyzerTcpTests
         var entry = Calls.TcpInbound(Tcp() with { Encoding = PeerEncoding.FlatNode });
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.Ratings), entry, _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.Ratings), entry, Clock, Tally, Sink, Connections);
 
         // Assert
-        var r = Assert.Single(_sink.Records);
+        var r = Assert.Single(Sink.Records);
         Assert.Equal(ReporterSide.Server, r.Reporter);
         Assert.Equal(NodeRef.Service("default", "productpage"), r.Source);
         Assert.Equal(NodeRef.Service("default", "ratings"), r.Target);
@@ -220,9 +214,9 @@ public sealed class EntryAnalyzerTcpTests
         entry.CommonProperties.ResponseFlags = new ResponseFlags { UpstreamConnectionFailure = true };
 
         // Act
-        _analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, _clock, _tally, _sink, _connections);
+        Analyzer.AnalyzeTcp(Sidecar(TestMesh.ProductPage), entry, Clock, Tally, Sink, Connections);
 
         // Assert
-        Assert.True(Assert.Single(_sink.Records).Error);
+        Assert.True(Assert.Single(Sink.Records).Error);
     }
 }
