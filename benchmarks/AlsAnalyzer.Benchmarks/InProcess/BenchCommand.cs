@@ -22,6 +22,17 @@ internal static class BenchCommand
     public static int Run(CliArgs args)
     {
         var smoke = args.Flag("smoke");
+        if (args.String("variants") is { } variants)
+        {
+            // Side-by-side runs of two builds only need the variants being compared and the floor.
+            IngestBenchmarks.Only = variants.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var unknown = IngestBenchmarks.Only.Except(IngestVariants.Names).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new ArgumentException($"--variants names unknown variants: {string.Join(", ", unknown)} (known: {string.Join(", ", IngestVariants.Names)})");
+            }
+        }
+
         args.RejectUnknown();
         return Run(smoke, args.PassThrough);
     }

@@ -19,7 +19,10 @@ public class IngestBenchmarks
     [ParamsSource(nameof(Variants))]
     public string Variant { get; set; } = IngestVariants.Floor;
 
-    public static IEnumerable<string> Variants => IngestVariants.Names;
+    public static IEnumerable<string> Variants => Only ?? IngestVariants.Names;
+
+    /// <summary>The variants <c>bench --variants</c> asked for (BenchmarkDotNet runs in this process), or null for all.</summary>
+    internal static IReadOnlyList<string>? Only { get; set; }
 
     [GlobalSetup]
     public void Setup()
