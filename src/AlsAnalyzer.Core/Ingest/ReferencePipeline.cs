@@ -8,7 +8,7 @@ namespace AlsAnalyzer.Core.Ingest;
 
 /// <summary>
 /// The straightforward pipeline: parse the whole message into the generated objects, then
-/// analyse each entry into the current processor's aggregation shard.
+/// analyse each entry into an aggregation shard claimed for the message.
 /// </summary>
 internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time) : IAccessLogPipeline
 {
@@ -44,14 +44,13 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
         }
 
         var clock = new EntryClock(time.GetUtcNow(), analyzer.Settings);
-        var shard = aggregator.CurrentShard;
-        lock (shard.Sync)
+        using (var lease = aggregator.Claim())
         {
             if (message.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.HttpLogs)
             {
                 foreach (var entry in message.HttpLogs.LogEntry)
                 {
-                    analyzer.AnalyzeHttp(identity, entry, clock, tally, shard);
+                    analyzer.AnalyzeHttp(identity, entry, clock, tally, lease.Sink);
                 }
             }
             else if (message.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs)
@@ -59,7 +58,7 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
                 var connections = stream.Connections ??= new TcpConnectionTracker();
                 foreach (var entry in message.TcpLogs.LogEntry)
                 {
-                    analyzer.AnalyzeTcp(identity, entry, clock, tally, shard, connections);
+                    analyzer.AnalyzeTcp(identity, entry, clock, tally, lease.Sink, connections);
                 }
             }
         }

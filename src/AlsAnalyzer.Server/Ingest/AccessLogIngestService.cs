@@ -11,8 +11,8 @@ namespace AlsAnalyzer.Server.Ingest;
 /// One read loop per Envoy stream. The identifier comes on a stream's first message only and
 /// is parsed once into the stream's reporter identity; a later identifier replaces it (a relay
 /// may multiplex proxies). Each message is handed to the pipeline, which analyses it
-/// synchronously into the current processor's aggregation shard: the loop waits on nothing
-/// but the stream.
+/// synchronously into an aggregation shard it claims without a lock: the loop waits on
+/// nothing but the stream.
 /// </summary>
 internal sealed class AccessLogIngestService(
     IAccessLogPipeline pipeline,
