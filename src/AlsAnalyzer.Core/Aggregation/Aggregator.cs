@@ -17,6 +17,7 @@ internal sealed class Aggregator
     private AggregationShard[] _shards;
     private OverflowCounts _overflowTotal;
     private long _shardsAdded;
+    private long _swapsMidMessage;
 
     public Aggregator(AggregationLimits limits, int? shardCount = null)
     {
@@ -34,6 +35,9 @@ internal sealed class Aggregator
 
     /// <summary>Shards added because a writer found every shard claimed.</summary>
     public long ShardsAdded => Interlocked.Read(ref _shardsAdded);
+
+    /// <summary>Buffers the collector swapped out while a writer was inside the shard, and so waited for.</summary>
+    public long SwapsMidMessage => Interlocked.Read(ref _swapsMidMessage);
 
     /// <summary>
     /// Claims a free shard for the calling writer, without waiting: first the one of the
@@ -133,7 +137,7 @@ internal sealed class Aggregator
         var shard = new AggregationShard(_limits);
         if (!shard.TryClaim(out var buffer))
         {
-            throw new InvalidOperationException("a new shard is free");
+            throw new System.Diagnostics.UnreachableException("a shard no other thread has seen is claimed");
         }
 
         while (true)
@@ -167,7 +171,12 @@ internal sealed class Aggregator
                 continue;
             }
 
-            shard.WaitForWriterToLeave(sequence);
+            if ((sequence & 1) != 0)
+            {
+                Interlocked.Increment(ref _swapsMidMessage);
+                shard.WaitForWriterToLeave(sequence);
+            }
+
             foreach (var (minute, bucket) in buffer.Buckets)
             {
                 if (minute < oldestMinute)
