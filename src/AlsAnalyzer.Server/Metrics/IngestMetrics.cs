@@ -29,6 +29,8 @@ internal sealed class IngestMetrics
     private readonly Gauge _series;
     private readonly Gauge _minutes;
     private readonly Counter _overflow;
+    private readonly Gauge _shards;
+    private readonly Counter _collectorWaits;
     private readonly Counter _families;
     private readonly Counter _samples;
     private readonly Counter _samplesAccepted;
@@ -79,6 +81,13 @@ internal sealed class IngestMetrics
             "Records folded into an overflow series because a cardinality cap was reached, by dimension.",
             "dimension");
 
+        _shards = f.CreateGauge(
+            "als_aggregation_shards",
+            "Ingest aggregation shards: two per core, plus one for each time a writer found every shard claimed.");
+        _collectorWaits = f.CreateCounter(
+            "als_aggregation_collector_waits_total",
+            "Shard buffers the collector swapped out while a writer was still inside, and so waited for that message.");
+
         _families = f.CreateCounter("als_metric_families_received_total", "Metric families received on metrics service streams.");
         _samples = f.CreateCounter("als_metric_samples_received_total", "Metric samples received on metrics service streams.");
         _samplesAccepted = f.CreateCounter("als_metric_samples_accepted_total", "Metric samples applied to a proxy's state.");
@@ -126,6 +135,8 @@ internal sealed class IngestMetrics
             _overflow.WithLabels("edge").IncTo(overflow.Edges);
             _overflow.WithLabels("endpoint").IncTo(overflow.Endpoints);
             _overflow.WithLabels("instance").IncTo(overflow.Instances);
+            _shards.Set(aggregator.ShardCount);
+            _collectorWaits.IncTo(aggregator.SwapsMidMessage);
             _proxies.Set(proxies.Count);
             tables ??= Tables(services.GetRequiredService<IAccessLogPipeline>());
             foreach (var table in tables)
