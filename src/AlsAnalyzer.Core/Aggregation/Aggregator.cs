@@ -1,18 +1,23 @@
+using System.Runtime.CompilerServices;
 
 namespace AlsAnalyzer.Core.Aggregation;
 
 /// <summary>
-/// The minute ring and the ingest shards that feed it. Ingest writes to a shard; the
-/// collector (a timer, and every query before it reads) folds the shards into the ring and
-/// drops minutes older than the retention.
+/// The minute ring and the ingest shards that feed it. Ingest claims a shard per message
+/// without a lock (<see cref="Claim"/>, <see cref="AggregationShard"/>); the collector (a
+/// timer, and every query before it reads) swaps each shard's buffer out, folds it into the
+/// ring and drops minutes older than the retention. <c>_storeLock</c> serialises the
+/// collector, queries and self-metrics over the ring; no writer ever takes it.
 /// </summary>
 internal sealed class Aggregator
 {
-    private readonly AggregationShard[] _shards;
     private readonly SortedDictionary<long, MinuteBucket> _minutes = [];
     private readonly Lock _storeLock = new();
     private readonly AggregationOptions _limits;
+    private AggregationShard[] _shards;
     private OverflowCounts _overflowTotal;
+    private long _shardsAdded;
+    private long _swapsMidMessage;
 
     public Aggregator(AggregationOptions limits, int? shardCount = null)
     {
@@ -25,8 +30,39 @@ internal sealed class Aggregator
         }
     }
 
-    /// <summary>The shard for the calling thread's processor. Lock its <see cref="AggregationShard.Sync"/> while writing.</summary>
-    public AggregationShard CurrentShard => _shards[(int)((uint)Thread.GetCurrentProcessorId() % (uint)_shards.Length)];
+    /// <summary>Shards now: the initial ones plus any added when every shard was busy.</summary>
+    public int ShardCount => Volatile.Read(ref _shards).Length;
+
+    /// <summary>Shards added because a writer found every shard claimed.</summary>
+    public long ShardsAdded => Interlocked.Read(ref _shardsAdded);
+
+    /// <summary>Buffers the collector swapped out while a writer was inside the shard, and so waited for.</summary>
+    public long SwapsMidMessage => Interlocked.Read(ref _swapsMidMessage);
+
+    /// <summary>
+    /// Claims a free shard for the calling writer, without waiting: first the one of the
+    /// current processor, then the next ones. Writers hold a shard for one message and the
+    /// default is two shards per core, so finding all busy takes more writers inside a message
+    /// than shards, i.e. several preempted mid-message; then a shard is added (rarely; see
+    /// <see cref="ShardsAdded"/>), so a writer never waits for another, nor for the collector.
+    /// </summary>
+    public ShardLease Claim()
+    {
+        var shards = Volatile.Read(ref _shards);
+        var n = (uint)shards.Length;
+        var first = (uint)Thread.GetCurrentProcessorId() % n;
+        for (var i = 0u; i < n; i++)
+        {
+            var index = first + i;
+            var shard = shards[index < n ? index : index - n];
+            if (shard.TryClaim(out var buffer))
+            {
+                return new ShardLease(shard, buffer);
+            }
+        }
+
+        return ClaimAdded();
+    }
 
     /// <summary>Records that went to an overflow series since start, by dimension.</summary>
     public OverflowCounts OverflowTotal
@@ -49,7 +85,12 @@ internal sealed class Aggregator
         }
     }
 
-    /// <summary>Flushes, then runs <paramref name="read"/> over the minutes in [<paramref name="fromMinute"/>, <paramref name="toMinute"/>].</summary>
+    /// <summary>
+    /// Flushes, then runs <paramref name="read"/> over the minutes in [<paramref name="fromMinute"/>, <paramref name="toMinute"/>].
+    /// Never stale: every record a writer stored before the call is in the answer. A writer
+    /// that finished its message released the shard before the flush swapped the buffer and is
+    /// in the retired one; a writer still inside is waited for (<see cref="AggregationShard.WaitForWriterToLeave"/>).
+    /// </summary>
     public T Read<T>(long oldestMinute, long fromMinute, long toMinute, Func<IReadOnlyList<KeyValuePair<long, MinuteBucket>>, T> read)
     {
         lock (_storeLock)
@@ -85,17 +126,58 @@ internal sealed class Aggregator
         }
     }
 
+    /// <summary>
+    /// Adds a shard, claimed before anyone else can see it. The array only grows, by one per
+    /// writer that found every shard busy, so it is bounded by the most writers ever inside a
+    /// message at once (threads, not streams).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ShardLease ClaimAdded()
+    {
+        var shard = new AggregationShard(_limits);
+        if (!shard.TryClaim(out var buffer))
+        {
+            throw new System.Diagnostics.UnreachableException("a shard no other thread has seen is claimed");
+        }
+
+        while (true)
+        {
+            var current = Volatile.Read(ref _shards);
+            AggregationShard[] grown = [.. current, shard];
+            if (Interlocked.CompareExchange(ref _shards, grown, current) == current)
+            {
+                Interlocked.Increment(ref _shardsAdded);
+                return new ShardLease(shard, buffer);
+            }
+        }
+    }
+
     private void FlushLocked(long oldestMinute)
     {
-        foreach (var shard in _shards)
+        // Swap every shard's buffer first, then wait (if at all) for the writers still inside
+        // one: each wait overlaps the others, and writers reach the new buffers meanwhile.
+        var shards = Volatile.Read(ref _shards);
+        var retired = new (AggregationShard Shard, ShardBuffer? Buffer, long Sequence)[shards.Length];
+        for (var i = 0; i < shards.Length; i++)
         {
-            var taken = shard.Swap();
-            if (taken is null)
+            var buffer = shards[i].Retire(out var sequence);
+            retired[i] = (shards[i], buffer, sequence);
+        }
+
+        foreach (var (shard, buffer, sequence) in retired)
+        {
+            if (buffer is null)
             {
                 continue;
             }
 
-            foreach (var (minute, bucket) in taken)
+            if ((sequence & 1) != 0)
+            {
+                Interlocked.Increment(ref _swapsMidMessage);
+                shard.WaitForWriterToLeave(sequence);
+            }
+
+            foreach (var (minute, bucket) in buffer.Buckets)
             {
                 if (minute < oldestMinute)
                 {

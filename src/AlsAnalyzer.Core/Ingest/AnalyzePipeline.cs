@@ -118,14 +118,14 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
             }
 
             var clock = new EntryClock(_time.GetUtcNow(), _analyzer.Settings);
-            var shard = _aggregator.CurrentShard;
-            lock (shard.Sync)
+            // One claim per message: no lock, and no other writer or the collector to wait for.
+            using (var lease = _aggregator.Claim())
             {
                 if (kind == F.StreamAccessLogsMessage.HttpLogs)
                 {
                     for (var i = 0; i < count; i++)
                     {
-                        _analyzer.AnalyzeHttp(identity, ref facts[i], clock, tally, shard);
+                        _analyzer.AnalyzeHttp(identity, ref facts[i], clock, tally, lease.Sink);
                     }
                 }
                 else if (kind == F.StreamAccessLogsMessage.TcpLogs)
@@ -133,7 +133,7 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
                     var connections = stream.Connections ??= new TcpConnectionTracker();
                     for (var i = 0; i < count; i++)
                     {
-                        _analyzer.AnalyzeTcp(identity, ref facts[i], clock, tally, shard, connections);
+                        _analyzer.AnalyzeTcp(identity, ref facts[i], clock, tally, lease.Sink, connections);
                     }
                 }
             }

@@ -8,7 +8,7 @@ namespace AlsAnalyzer.Core.Ingest;
 
 /// <summary>
 /// The straightforward pipeline: parse the whole message into the generated objects, then
-/// analyse each entry into the current processor's aggregation shard.
+/// analyse each entry into an aggregation shard claimed for the message.
 /// </summary>
 internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, int maxCachedClusters = 200_000) : IAccessLogPipeline
 {
@@ -46,15 +46,14 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
         }
 
         var clock = new EntryClock(time.GetUtcNow(), analyzer.Settings);
-        var shard = aggregator.CurrentShard;
-        lock (shard.Sync)
+        using (var lease = aggregator.Claim())
         {
             if (message.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.HttpLogs)
             {
                 foreach (var entry in message.HttpLogs.LogEntry)
                 {
                     var facts = ReferenceFacts.Http(entry, analyzer.DecodeHttpPeers, Clusters);
-                    analyzer.AnalyzeHttp(identity, ref facts, clock, tally, shard);
+                    analyzer.AnalyzeHttp(identity, ref facts, clock, tally, lease.Sink);
                 }
             }
             else if (message.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs)
@@ -63,7 +62,7 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
                 foreach (var entry in message.TcpLogs.LogEntry)
                 {
                     var facts = ReferenceFacts.Tcp(entry, analyzer.DecodeTcpPeers, Clusters);
-                    analyzer.AnalyzeTcp(identity, ref facts, clock, tally, shard, connections);
+                    analyzer.AnalyzeTcp(identity, ref facts, clock, tally, lease.Sink, connections);
                 }
             }
         }

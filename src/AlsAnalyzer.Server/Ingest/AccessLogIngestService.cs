@@ -9,7 +9,7 @@ namespace AlsAnalyzer.Server.Ingest;
 /// <summary>
 /// The access log service: each message's raw payload goes to the pipeline, which decodes it
 /// with the stream's state (the reporter identity parsed once from the first message, open TCP
-/// connections) and analyses it into the current processor's aggregation shard.
+/// connections) and analyses it into an aggregation shard it claims without a lock.
 /// </summary>
 internal sealed class AccessLogIngestService(IAccessLogPipeline pipeline, AccessLogMetrics metrics, IngestStreamLoop loop)
     : IIngestHandler<RawPayload, AccessLogIngestStream>

@@ -18,6 +18,12 @@ internal sealed class AggregationMetrics : ISelfMetricsComponent
             "als_aggregation_overflow_total",
             "Records folded into an overflow series because a cardinality cap was reached, by dimension.",
             "dimension");
+        var shards = f.CreateGauge(
+            "als_aggregation_shards",
+            "Ingest aggregation shards: two per core, plus one for each time a writer found every shard claimed.");
+        var collectorWaits = f.CreateCounter(
+            "als_aggregation_collector_waits_total",
+            "Shard buffers the collector swapped out while a writer was still inside, and so waited for that message.");
         metrics.BeforeCollect(() =>
         {
             var (edges, endpoints, instances, buckets) = aggregator.SeriesCounts();
@@ -29,6 +35,8 @@ internal sealed class AggregationMetrics : ISelfMetricsComponent
             overflow.WithLabels(Edge).IncTo(total.Edges);
             overflow.WithLabels(Endpoint).IncTo(total.Endpoints);
             overflow.WithLabels(Instance).IncTo(total.Instances);
+            shards.Set(aggregator.ShardCount);
+            collectorWaits.IncTo(aggregator.SwapsMidMessage);
         });
     }
 }

@@ -14,7 +14,7 @@ public sealed class AggregatorTests
     [Fact]
     public void Flush_WritersOnEveryThreadWhileFlushing_NoUpdateLost()
     {
-        // Arrange: more writer threads than shards, so threads share shards and contend on their locks.
+        // Arrange: more writer threads than shards, so writers find shards claimed and move on.
         const int Writers = 8;
         const int PerWriter = 25_000;
         const long FirstMinute = 1_000;
@@ -52,11 +52,8 @@ public sealed class AggregatorTests
                     }
 
                     var record = Record(source, Reviews, FirstMinute + (i % 3), ReporterSide.Client, endpoint: $"GET /{i % 5}");
-                    var shard = aggregator.CurrentShard;
-                    lock (shard.Sync)
-                    {
-                        shard.Record(record);
-                    }
+                    using var lease = aggregator.Claim();
+                    lease.Sink.Record(record);
                 }
             }
             finally
@@ -246,11 +243,8 @@ public sealed class AggregatorTests
 
     private static void Write(Aggregator aggregator, SideRecord record)
     {
-        var shard = aggregator.CurrentShard;
-        lock (shard.Sync)
-        {
-            shard.Record(record);
-        }
+        using var lease = aggregator.Claim();
+        lease.Sink.Record(record);
     }
 
     private static SideRecord Record(NodeRef source, NodeRef target, long minute, ReporterSide reporter, string endpoint = "GET /") => new()

@@ -2,7 +2,7 @@ using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Model;
 
-namespace AlsAnalyzer.Core.Tests.Aggregation;
+namespace AlsAnalyzer.Core.Tests;
 
 public sealed class MinuteBucketTests
 {
@@ -354,13 +354,12 @@ public sealed class MinuteBucketTests
     {
         // Arrange: one shard, cap of one edge: the second edge's two records fold in the shard.
         var aggregator = new Aggregator(new AggregationOptions { MaxEdgesPerMinute = 1 }, shardCount: 1);
-        var shard = aggregator.CurrentShard;
-        lock (shard.Sync)
+        using (var lease = aggregator.Claim())
         {
-            shard.Record(Http(ProductPage, Reviews, ReporterSide.Client));
-            shard.Record(Http(ProductPage, Reviews, ReporterSide.Server));
-            shard.Record(Http(Reviews, Ratings, ReporterSide.Client));
-            shard.Record(Http(Reviews, Ratings, ReporterSide.Server));
+            lease.Sink.Record(Http(ProductPage, Reviews, ReporterSide.Client));
+            lease.Sink.Record(Http(ProductPage, Reviews, ReporterSide.Server));
+            lease.Sink.Record(Http(Reviews, Ratings, ReporterSide.Client));
+            lease.Sink.Record(Http(Reviews, Ratings, ReporterSide.Server));
         }
 
         // Act
