@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using AlsAnalyzer.Core.Peers;
 using Envoy.Data.Accesslog.V3;
@@ -784,32 +783,9 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
 
     private string Endpoint(int method, ReadOnlySpan<byte> path)
     {
+        // The table redacts (PathRedaction) when it builds an endpoint, once per distinct raw path.
         var cut = path.IndexOfAny((byte)'?', (byte)'#');
-        if (cut >= 0)
-        {
-            path = path[..cut];
-        }
-
-        return PathRedaction.NeedsRedaction(path) ? RedactedEndpoint(method, path) : endpoints.Intern(method, path);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private string RedactedEndpoint(int method, ReadOnlySpan<byte> path)
-    {
-        byte[]? rented = null;
-        var buffer = path.Length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(path.Length));
-        try
-        {
-            var n = PathRedaction.Redact(path, buffer);
-            return endpoints.Intern(method, buffer[..n]);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        return endpoints.Intern(method, cut >= 0 ? path[..cut] : path);
     }
 
     /// <summary>As <see cref="EntryFields.HostOf"/>, over the authority's bytes.</summary>
