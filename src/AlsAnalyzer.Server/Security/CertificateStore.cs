@@ -16,6 +16,7 @@ internal sealed class CertificateStore
     private readonly SecurityOptions _options;
     private readonly SecurityMetrics _metrics;
     private readonly ILogger<CertificateStore> _logger;
+    private readonly Lock _reloading = new();
     private byte[] _fingerprint = [];
     private volatile Material? _current;
     private volatile byte[] _tokenHash = [];
@@ -42,6 +43,24 @@ internal sealed class CertificateStore
 
     /// <summary>Re-reads the files if their contents changed; a file that does not load keeps the previous material.</summary>
     public void Reload(bool throwOnError = false)
+    {
+        // Timer callbacks may overlap when reading the files is slow: one reload at a time, the other skips.
+        if (!_reloading.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            ReloadCore(throwOnError);
+        }
+        finally
+        {
+            _reloading.Exit();
+        }
+    }
+
+    private void ReloadCore(bool throwOnError)
     {
         var o = _options;
         try
