@@ -60,4 +60,20 @@ public sealed class NodeClient : IAsyncLifetime
     /// <summary>Runs <paramref name="script"/> (a file in tests/interop) with <paramref name="arguments"/> and returns its exit code and output.</summary>
     public Task<ProcessResult> RunAsync(string script, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
         ProcessResult.RunAsync("node", [script, .. arguments], InteropDirectory, timeout, cancellationToken);
+
+    /// <summary>
+    /// Runs the access log client over TLS: it trusts <paramref name="caPath"/> and presents
+    /// <paramref name="certificatePath"/> and <paramref name="keyPath"/> (ALS_TLS_CA, ALS_TLS_CERT, ALS_TLS_KEY).
+    /// </summary>
+    public Task<ProcessResult> RunTlsAsync(Uri grpcAddress, string caPath, string? certificatePath, string? keyPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string> { ["ALS_TLS_CA"] = caPath };
+        if (certificatePath is not null && keyPath is not null)
+        {
+            environment["ALS_TLS_CERT"] = certificatePath;
+            environment["ALS_TLS_KEY"] = keyPath;
+        }
+
+        return ProcessResult.RunAsync("node", [Script, grpcAddress.ToString()], InteropDirectory, timeout, cancellationToken, environment: environment);
+    }
 }

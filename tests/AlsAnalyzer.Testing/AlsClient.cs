@@ -25,6 +25,14 @@ public sealed class AlsClient : IDisposable
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = maxSendBytes });
     }
 
+    /// <summary>A client over <paramref name="handler"/> (TLS settings, client certificates); the channel disposes it.</summary>
+    public AlsClient(Uri address, HttpMessageHandler handler)
+    {
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+    }
+
+    public CallInvoker Invoker => _channel.CreateCallInvoker();
+
     public static Method<StreamAccessLogsMessage, StreamAccessLogsResponse> Method(string version = "v3") =>
         new(MethodType.ClientStreaming, $"envoy.service.accesslog.{version}.AccessLogService", "StreamAccessLogs", RequestMarshaller, ResponseMarshaller);
 

@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AlsAnalyzer.Server.Hosting;
+using AlsAnalyzer.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AlsAnalyzer.Testing;
 
@@ -17,14 +19,23 @@ public sealed class AlsTestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private AlsTestServer(WebApplication app, LogSink logs)
+    private AlsTestServer(WebApplication app, LogSink logs, HttpMessageHandler? httpHandler)
     {
         _app = app;
         Logs = logs;
         var bound = app.Services.GetRequiredService<BoundEndpoints>();
-        GrpcAddress = new Uri($"http://127.0.0.1:{bound.GrpcEndPoint.Port}");
-        HttpAddress = new Uri($"http://127.0.0.1:{bound.HttpEndPoint.Port}");
-        Http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var scheme = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.TlsEnabled ? "https" : "http";
+        GrpcAddress = new Uri($"{scheme}://localhost:{bound.GrpcEndPoint.Port}");
+        HttpAddress = new Uri($"{scheme}://localhost:{bound.HttpEndPoint.Port}");
+        if (scheme == "http")
+        {
+            GrpcAddress = new Uri($"http://127.0.0.1:{bound.GrpcEndPoint.Port}");
+            HttpAddress = new Uri($"http://127.0.0.1:{bound.HttpEndPoint.Port}");
+        }
+
+        Http = httpHandler is null
+            ? new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) }
+            : new HttpClient(httpHandler) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri GrpcAddress { get; }
@@ -38,7 +49,10 @@ public sealed class AlsTestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a server; <paramref name="settings"/> are <c>Als</c> settings (<c>RetentionMinutes=5</c>).</summary>
-    public static async Task<AlsTestServer> StartAsync(params string[] settings)
+    public static Task<AlsTestServer> StartAsync(params string[] settings) => StartWithHandlerAsync(null, settings);
+
+    /// <summary>As <see cref="StartAsync"/>, with <see cref="Http"/> over <paramref name="httpHandler"/> (to trust a test CA).</summary>
+    public static async Task<AlsTestServer> StartWithHandlerAsync(HttpMessageHandler? httpHandler, params string[] settings)
     {
         var args = new List<string> { "--Als:ListenAddress=127.0.0.1", "--Als:GrpcPort=0", "--Als:HttpPort=0" };
         args.AddRange(settings.Select(s => "--Als:" + s));
@@ -51,7 +65,7 @@ public sealed class AlsTestServer : IAsyncDisposable
         });
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(cts.Token).ConfigureAwait(false);
-        return new AlsTestServer(app, logs);
+        return new AlsTestServer(app, logs, httpHandler);
     }
 
     public async Task<JsonElement> GetJsonAsync(string path)

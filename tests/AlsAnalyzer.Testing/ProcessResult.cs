@@ -16,7 +16,8 @@ public sealed record ProcessResult(string CommandLine, int ExitCode, string Stdo
         string workingDirectory,
         TimeSpan timeout,
         CancellationToken cancellationToken,
-        string? standardInput = null)
+        string? standardInput = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName, arguments)
         {
@@ -25,6 +26,11 @@ public sealed record ProcessResult(string CommandLine, int ExitCode, string Stdo
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
         var commandLine = $"{fileName} {string.Join(' ', startInfo.ArgumentList)}";
         using var process = new Process { StartInfo = startInfo };
         try

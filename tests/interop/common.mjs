@@ -171,11 +171,28 @@ export function target(address, usage) {
 }
 
 /**
+ * Cleartext by default; TLS when ALS_TLS_CA names the CA to trust, with a client certificate
+ * when ALS_TLS_CERT and ALS_TLS_KEY name one (PEM files).
+ */
+function credentials() {
+  const ca = process.env.ALS_TLS_CA;
+  if (!ca) {
+    return grpc.credentials.createInsecure();
+  }
+  const cert = process.env.ALS_TLS_CERT;
+  const key = process.env.ALS_TLS_KEY;
+  return grpc.credentials.createSsl(
+    fs.readFileSync(ca),
+    key ? fs.readFileSync(key) : null,
+    cert ? fs.readFileSync(cert) : null);
+}
+
+/**
  * Opens a client-streaming call `methodName` on a connection of its own (a fresh subchannel
  * pool, as every proxy has its own connection). `what` names the stream in errors.
  */
 export function open(Client, methodName, serverTarget, what) {
-  const client = new Client(serverTarget, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  const client = new Client(serverTarget, credentials(), { 'grpc.use_local_subchannel_pool': 1 });
   let call;
   const response = new Promise((resolve, reject) => {
     call = client[methodName]({ deadline: Date.now() + CALL_DEADLINE_MS }, (error, value) => {

@@ -80,6 +80,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add($"--Als:HttpPort={httpPort}");
         start.ArgumentList.Add("--Als:ListenAddress=127.0.0.1");
         start.ArgumentList.Add($"--Als:IngestMode={mode}");
+
+        // Every load generator connection comes from 127.0.0.1: the per-IP limit would cap --streams.
+        start.ArgumentList.Add("--Als:MaxConnectionsPerIp=0");
         start.ArgumentList.Add("--Als:Kubernetes=off");
 
         // Per-stream log lines would be measured as ingest cost.

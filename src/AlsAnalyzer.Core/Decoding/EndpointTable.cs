@@ -43,6 +43,20 @@ internal sealed class EndpointTable(int capacity) : ICountedTable
         }
     }
 
-    private static string Endpoint(ReadOnlySpan<byte> key) =>
-        string.Concat(EntryFields.MethodName(key[0]), " ", Encoding.UTF8.GetString(key[1..]));
+    /// <summary>
+    /// Builds an endpoint on a miss, redacting its path (<see cref="PathRedaction"/>) here rather
+    /// than per entry: a hit, the steady state, costs nothing more. Keys stay the raw paths, so
+    /// paths that differ only in a redacted part are distinct keys with equal values.
+    /// </summary>
+    private static string Endpoint(ReadOnlySpan<byte> key)
+    {
+        var path = key[1..];
+        if (PathRedaction.NeedsRedaction(path))
+        {
+            var redacted = new byte[path.Length];
+            path = redacted.AsSpan(0, PathRedaction.Redact(path, redacted));
+        }
+
+        return string.Concat(EntryFields.MethodName(key[0]), " ", Encoding.UTF8.GetString(path));
+    }
 }

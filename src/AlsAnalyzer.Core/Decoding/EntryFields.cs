@@ -34,6 +34,13 @@ internal static class EntryFields
     /// <summary>The host part of an authority: <c>api.example.com:443</c> -> <c>api.example.com</c>, IPv6 brackets kept.</summary>
     internal static string HostOf(string authority)
     {
+        // User-info (user:password@) is a credential, never part of a node id.
+        var at = authority.LastIndexOf('@');
+        if (at >= 0)
+        {
+            authority = authority[(at + 1)..];
+        }
+
         if (authority.Length == 0)
         {
             return authority;

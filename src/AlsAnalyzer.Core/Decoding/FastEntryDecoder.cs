@@ -783,6 +783,7 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
 
     private string Endpoint(int method, ReadOnlySpan<byte> path)
     {
+        // The table redacts (PathRedaction) when it builds an endpoint, once per distinct raw path.
         var cut = path.IndexOfAny((byte)'?', (byte)'#');
         return endpoints.Intern(method, cut >= 0 ? path[..cut] : path);
     }
@@ -790,6 +791,12 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
     /// <summary>As <see cref="EntryFields.HostOf"/>, over the authority's bytes.</summary>
     private string HostOf(ReadOnlySpan<byte> authority)
     {
+        var at = authority.LastIndexOf((byte)'@');
+        if (at >= 0)
+        {
+            authority = authority[(at + 1)..];
+        }
+
         if (authority.IsEmpty)
         {
             return string.Empty;

@@ -74,7 +74,7 @@ internal static class ReferenceFacts
             path = path[..q];
         }
 
-        return EntryFields.MethodName((int)request.RequestMethod) + " " + path;
+        return EntryFields.MethodName((int)request.RequestMethod) + " " + PathRedaction.Redact(path);
     }
 
     private static EntryFacts Common(AccessLogCommon? common, bool decodePeers, ClusterNameCache? clusters)

@@ -28,6 +28,11 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
         {
             return new MessageResult(MessageStatus.Malformed, ex.Message);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Google.Protobuf 3.36 throws this for a wrapper field truncated at the payload's end.
+            return new MessageResult(MessageStatus.Malformed, ex.Message);
+        }
 
         if (message.Identifier is { } id)
         {

@@ -3,6 +3,8 @@ using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Server.Api;
 using AlsAnalyzer.Server.Ingest;
 using AlsAnalyzer.Server.Metrics;
+using AlsAnalyzer.Server.Security;
+using System.Net.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -29,7 +31,8 @@ internal static class AlsHost
             .AddAlsAggregation(configuration)
             .AddAlsKubernetes(configuration)
             .AddAlsMetricsService(configuration)
-            .AddAlsApi(configuration);
+            .AddAlsApi(configuration)
+            .AddAlsSecurity(configuration);
         builder.Services.AddSingleton<BoundEndpoints>();
         builder.WebHost.ConfigureKestrel((_, kestrel) => ConfigureEndpoints(kestrel));
 
@@ -37,6 +40,8 @@ internal static class AlsHost
 
         var app = builder.Build();
         AlsSettings.ValidateAll(app.Services);
+        app.UseRouting();
+        app.UseAlsPortAccess();
         app.MapGrpcService<AccessLogIngestService>();
         app.MapGrpcService<MetricsIngestService>();
         app.MapGrpcHealthChecksService();
@@ -59,12 +64,17 @@ internal static class AlsHost
         AlsSettings.ValidateAll(services);
         var endpoints = services.GetRequiredService<IOptions<EndpointOptions>>().Value;
         var ingest = services.GetRequiredService<IOptions<IngestOptions>>().Value;
+        var security = services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         var bound = services.GetRequiredService<BoundEndpoints>();
-        var preface = new Http2PrefaceCheck(
-            services.GetRequiredService<IngestStreamMetrics>(),
-            services.GetRequiredService<ILogger<Http2PrefaceCheck>>(),
-            TimeSpan.FromSeconds(ingest.PrefaceTimeoutSeconds));
+        var ingestMetrics = services.GetRequiredService<IngestStreamMetrics>();
+        var prefaceTimeout = TimeSpan.FromSeconds(ingest.PrefaceTimeoutSeconds);
+        var preface = new Http2PrefaceCheck(ingestMetrics, services.GetRequiredService<ILogger<Http2PrefaceCheck>>(), prefaceTimeout);
+        var limit = new ConnectionLimit(security.MaxConnectionsPerIp, ingestMetrics, services.GetRequiredService<ILogger<ConnectionLimit>>());
+        var tls = security.TlsEnabled
+            ? new TlsGate(services.GetRequiredService<CertificateStore>(), ingestMetrics, services.GetRequiredService<ILogger<TlsGate>>(), prefaceTimeout)
+            : null;
         kestrel.Limits.Http2.MaxStreamsPerConnection = ingest.MaxStreamsPerConnection;
+        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(security.IdleConnectionTimeoutSeconds);
         kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(60);
         kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
         kestrel.AddServerHeader = false;
@@ -72,6 +82,8 @@ internal static class AlsHost
         {
             // Cleartext gRPC needs an HTTP/2-only endpoint: Http1AndHttp2 without TLS speaks HTTP/1.1.
             listen.Protocols = HttpProtocols.Http2;
+            listen.Use(next => connection => limit.InvokeAsync(connection, next));
+            tls?.Apply(listen, security.ClientCertificatesRequired, SslApplicationProtocol.Http2, counted: true);
             listen.Use(next => connection => preface.InvokeAsync(connection, next));
             bound.Grpc = listen;
         });
@@ -79,6 +91,7 @@ internal static class AlsHost
         {
             // Cleartext HTTP/2 needs prior knowledge, which browsers and curl do not use by default: HTTP/1.1 only.
             listen.Protocols = HttpProtocols.Http1;
+            tls?.Apply(listen, requireClientCertificate: false, SslApplicationProtocol.Http11, counted: false);
             bound.Http = listen;
         });
     }

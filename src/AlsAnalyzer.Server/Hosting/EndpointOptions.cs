@@ -3,7 +3,7 @@ using AlsAnalyzer.Core.Model;
 
 namespace AlsAnalyzer.Server.Hosting;
 
-/// <summary>Where the two endpoints listen: gRPC ingest (HTTP/2 cleartext only) and the HTTP API.</summary>
+/// <summary>Where the two endpoints listen: gRPC ingest (HTTP/2 only) and the HTTP API; TLS is in <c>SecurityOptions</c>.</summary>
 internal sealed class EndpointOptions : ISettings
 {
     public static string Section => "Endpoints";
@@ -11,7 +11,7 @@ internal sealed class EndpointOptions : ISettings
     /// <summary>Address both endpoints listen on: <c>*</c> (all interfaces, IPv4 and IPv6) or an IP.</summary>
     public string ListenAddress { get; set; } = "*";
 
-    /// <summary>gRPC ingest (HTTP/2 cleartext only). 0 picks a free port.</summary>
+    /// <summary>gRPC ingest (HTTP/2 only, cleartext or TLS). 0 picks a free port.</summary>
     public int GrpcPort { get; set; } = 11800;
 
     /// <summary>HTTP API, health and /metrics (HTTP/1.1). 0 picks a free port.</summary>

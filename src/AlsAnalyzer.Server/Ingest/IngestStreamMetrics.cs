@@ -90,5 +90,20 @@ internal static class ConnectionRejectReasons
     public const string NotHttp2 = "not_http2";
     public const string PrefaceTimeout = "preface_timeout";
 
-    public static readonly string[] All = [NotHttp2, PrefaceTimeout];
+    /// <summary>Cleartext (or anything but a TLS handshake) on a TLS ingest port.</summary>
+    public const string NotTls = "not_tls";
+
+    /// <summary>The TLS handshake failed for another reason (protocol, cipher, client gave up).</summary>
+    public const string TlsHandshakeFailed = "tls_handshake_failed";
+
+    /// <summary>Client certificates are required and none was sent.</summary>
+    public const string ClientCertMissing = "client_cert_missing";
+
+    /// <summary>The client certificate does not chain to the client CA, or is expired.</summary>
+    public const string ClientCertUntrusted = "client_cert_untrusted";
+
+    /// <summary>The remote IP already holds <c>Als:MaxConnectionsPerIp</c> connections.</summary>
+    public const string IpConnectionLimit = "ip_connection_limit";
+
+    public static readonly string[] All = [NotHttp2, PrefaceTimeout, NotTls, TlsHandshakeFailed, ClientCertMissing, ClientCertUntrusted, IpConnectionLimit];
 }

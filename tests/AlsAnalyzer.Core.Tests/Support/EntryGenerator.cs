@@ -31,7 +31,10 @@ internal static class EntryGenerator
 
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 30, TimeSpan.Zero);
 
-    private static readonly string[] Paths = ["/", "/reviews/0", "/reviews/1?user=jason", "/api/v1/items#frag", "/cart.Cart/Add", "/Greeter/SayHello", "/a/b/c", "/x?y", "/é/ü"];
+    private static readonly string[] Paths = ["/", "/reviews/0", "/reviews/1?user=jason", "/api/v1/items#frag", "/cart.Cart/Add", "/Greeter/SayHello", "/a/b/c", "/x?y", "/é/ü",
+        "/cart;jsessionid=ABC123/items", "/auth/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl/me", "/keys/AKIAIOSFODNN7EXAMPLE0123456789abcd",
+        "/a;b", "/files/0123456789abcdef0123456789abcdef?x=1", "/avatar/Z" + new string('z', 300) + "9;v=1",
+    ];
 
     private static readonly string[] Clusters =
     [
@@ -47,7 +50,7 @@ internal static class EntryGenerator
     private static readonly string[] ResponseContentTypes = ["application/grpc", "text/plain"];
     private static readonly AccessLogType[] TcpTypes = [AccessLogType.NotSet, AccessLogType.TcpPeriodic, AccessLogType.TcpConnectionEnd, AccessLogType.TcpUpstreamConnected];
 
-    private static readonly string[] Authorities = [string.Empty, "reviews:9080", "api.example.com:443", "[fd00::1]:8080", "host", "[::1]"];
+    private static readonly string[] Authorities = [string.Empty, "reviews:9080", "api.example.com:443", "[fd00::1]:8080", "host", "[::1]", "admin:SECRET@db.example.com:5432", "user@[fd00::2]:80", "a@b@host"];
 
     public static HTTPAccessLogEntry Http(Random r)
     {
