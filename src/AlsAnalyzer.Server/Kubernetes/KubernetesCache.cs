@@ -20,6 +20,7 @@ internal sealed class KubernetesCache : BackgroundService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<KubernetesCache> _logger;
     private readonly TimeProvider _time;
+    private readonly KubeconfigSource? _source;
     private readonly SemaphoreSlim _signal = new(0);
     private readonly ServiceNameTemplate _template;
     private KubernetesIndex _index = KubernetesIndex.Empty;
@@ -30,14 +31,15 @@ internal sealed class KubernetesCache : BackgroundService
     private ResourceWatcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>? _slices;
     private ResourceWatcher<V1Node, V1NodeList, NodeRecord>? _nodes;
 
-    public KubernetesCache(IOptions<KubernetesOptions> options, KubeMetrics metrics, ILoggerFactory loggers, TimeProvider time)
+    public KubernetesCache(IOptions<KubernetesOptions> options, KubeMetrics metrics, ILoggerFactory loggers, TimeProvider time, KubeEnvironment environment)
     {
         _options = options.Value;
         _metrics = metrics;
         _loggers = loggers;
         _logger = loggers.CreateLogger<KubernetesCache>();
         _time = time;
-        Enabled = _options.Enabled;
+        Enabled = KubeconfigResolver.Enabled(_options, environment);
+        _source = Enabled ? KubeconfigResolver.Resolve(_options, environment) : null;
         _template = ServiceNameTemplate.TryParse(_options.ServiceNameTemplate, out var t, out _) ? t! : throw new OptionsValidationException(nameof(KubernetesOptions), typeof(KubernetesOptions), ["Als:ServiceNameTemplate is invalid."]);
     }
 
@@ -81,13 +83,17 @@ internal sealed class KubernetesCache : BackgroundService
             return;
         }
 
+        if (_source is null)
+        {
+            KubeLog.StartFailed(_logger, "Kubernetes=on but no configuration was found (KubeconfigPath, KUBECONFIG, in-cluster service account, ~/.kube/config)");
+            return;
+        }
+
         k8s.Kubernetes client;
         try
         {
-            var config = _options.KubeconfigPath.Length > 0
-                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(_options.KubeconfigPath)
-                : KubernetesClientConfiguration.InClusterConfig();
-            KubeLog.Connecting(_logger, config.Host, _options.KubeconfigPath.Length > 0 ? _options.KubeconfigPath : "in-cluster service account");
+            var config = _source.Build();
+            KubeLog.Connecting(_logger, config.Host, _source.Description);
             client = new k8s.Kubernetes(config);
         }
         catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or FormatException)
