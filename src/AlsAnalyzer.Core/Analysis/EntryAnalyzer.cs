@@ -197,7 +197,8 @@ internal sealed class EntryAnalyzer
             client = !server;
         }
 
-        var (self, selfInstance) = Reporter(reporter, chain);
+        // On the server side the request arrived on one of the reporter's own addresses.
+        var (self, selfInstance) = Reporter(reporter, chain, server ? facts.DownstreamLocalIp : default);
         record.Passthrough = cluster.Cluster.Kind is ClusterKind.Passthrough or ClusterKind.InboundPassthrough;
         var known = true;
         if (server)
@@ -252,12 +253,17 @@ internal sealed class EntryAnalyzer
     }
 
     /// <summary>
-    /// The reporter as a node: from its node metadata (parsed once per stream), or, when that
-    /// names no workload, from its own IPs through the analyzers that map addresses.
+    /// The reporter as a node. Node metadata whose labels name the canonical service wins (an
+    /// Istio sidecar). Otherwise (plain Envoy, a minimal bootstrap) the analyzers that map
+    /// addresses are asked about the reporter's own IPs - <c>INSTANCE_IPS</c>, the IP in
+    /// <c>node.id</c>, then the local address the entry arrived on - so that a pod is named
+    /// the same whether it reports or is a peer; only then the name guessed from the
+    /// workload, the pod name or <c>node.cluster</c> is used. The lookups run per entry only
+    /// for such thin reporters; with k8s-mesh each is one dictionary probe.
     /// </summary>
-    private static (NodeRef Node, string Instance) Reporter(StreamIdentity reporter, IPeerAnalyzer[] chain)
+    private static (NodeRef Node, string Instance) Reporter(StreamIdentity reporter, IPeerAnalyzer[] chain, IpText localIp)
     {
-        if (!reporter.Node.IsUnknown)
+        if (reporter.NamedByLabels)
         {
             return (reporter.Node, reporter.Instance);
         }
@@ -267,6 +273,17 @@ internal sealed class EntryAnalyzer
             for (var i = 0; i < chain.Length; i++)
             {
                 if (chain[i].IdentifyAddress(ip) is { IsIdentified: true } peer)
+                {
+                    return (peer.ToNode(), peer.Instance);
+                }
+            }
+        }
+
+        if (!localIp.IsEmpty)
+        {
+            for (var i = 0; i < chain.Length; i++)
+            {
+                if (chain[i].IdentifyAddress(localIp) is { IsIdentified: true } peer)
                 {
                     return (peer.ToNode(), peer.Instance);
                 }

@@ -18,4 +18,7 @@ internal interface IPeerAnalyzer
 
     /// <summary>The workload at an address, for reporters whose node metadata names none; null when unknown.</summary>
     PeerInfo? IdentifyAddress(string ip) => null;
+
+    /// <summary>As <see cref="IdentifyAddress(string)"/>, for an address as an entry logged it.</summary>
+    PeerInfo? IdentifyAddress(IpText ip) => null;
 }

@@ -27,5 +27,7 @@ internal sealed class K8sMeshAnalyzer(Func<KubernetesIndex> index) : IPeerAnalyz
 
     public PeerInfo? IdentifyAddress(string ip) => index().Lookup(ip);
 
+    public PeerInfo? IdentifyAddress(IpText ip) => index().Lookup(ip);
+
     private static IpText CanonicalIp(IpText direct, IpText remote) => direct.IsEmpty ? remote : direct;
 }
