@@ -228,7 +228,7 @@ internal sealed class EntryAnalyzer
             clientRecord.SourceInstance = selfInstance;
             clientRecord.SourceIsGateway = reporter.ReportsBothSides;
             var peer = Identify(chain, ref facts, PeerPosition.Upstream, tally);
-            clientRecord.Target = peer?.ToNode() ?? DestinationFromCluster(reporter, ref facts, cluster);
+            clientRecord.Target = peer?.ToNode() ?? DestinationFromCluster(reporter, chain, ref facts, cluster);
             clientRecord.TargetInstance = peer?.Instance ?? string.Empty;
             clientRecord.TargetIsGateway = peer?.IsGateway ?? false;
             if (cluster.Cluster.Kind == ClusterKind.BlackHole)
@@ -312,18 +312,27 @@ internal sealed class EntryAnalyzer
     /// <c>outbound|port|subset|fqdn</c> cluster, or an external host for traffic that left the
     /// mesh registry (named by the request authority, else the IP it went to).
     /// </summary>
-    private NodeRef DestinationFromCluster(StreamIdentity reporter, ref EntryFacts facts, ParsedCluster cluster)
+    private NodeRef DestinationFromCluster(StreamIdentity reporter, IPeerAnalyzer[] chain, ref EntryFacts facts, ParsedCluster cluster)
     {
         switch (cluster.Cluster.Kind)
         {
             case ClusterKind.Outbound when cluster.Cluster.Host.Length > 0:
-                return cluster.Destination;
+                // Istio names the clusters of a ServiceEntry after its hosts.
+                return cluster.Destination.Kind == NodeKind.External
+                    ? NameExternal(chain, cluster.Cluster.Host, facts.UpstreamRemoteIp) ?? cluster.Destination
+                    : cluster.Destination;
             case ClusterKind.Passthrough:
             case ClusterKind.BlackHole:
                 var host = facts.AuthorityHost;
+                var ip = facts.UpstreamRemoteIp.IsEmpty ? facts.DownstreamLocalIp : facts.UpstreamRemoteIp;
+                if (NameExternal(chain, host, ip) is { } registered)
+                {
+                    return registered;
+                }
+
                 if (host.Length == 0)
                 {
-                    host = (facts.UpstreamRemoteIp.IsEmpty ? facts.DownstreamLocalIp : facts.UpstreamRemoteIp).ToInternedString(IpNames);
+                    host = ip.ToInternedString(IpNames);
                 }
 
                 return host.Length > 0 ? NodeRef.External(host) : NodeRef.Unknown;
@@ -333,6 +342,19 @@ internal sealed class EntryAnalyzer
             default:
                 return NodeRef.Unknown;
         }
+    }
+
+    private static NodeRef? NameExternal(IPeerAnalyzer[] chain, string host, IpText ip)
+    {
+        for (var i = 0; i < chain.Length; i++)
+        {
+            if (chain[i].NameExternal(host, ip) is { } node)
+            {
+                return node;
+            }
+        }
+
+        return null;
     }
 
     private static bool TryMinute(in EntryFacts facts, bool useEndTime, in EntryClock clock, IngestTally tally, out long minute)

@@ -25,7 +25,8 @@ internal static class KubernetesIndexBuilder
         IReadOnlyCollection<EndpointSliceRecord> slices,
         IReadOnlyCollection<NodeRecord> nodes,
         ServiceNameTemplate template,
-        long generation)
+        long generation,
+        IReadOnlyCollection<ServiceEntryRecord>? serviceEntries = null)
     {
         var servicesByKey = new Dictionary<(string Ns, string Name), ServiceRecord>();
         var servicesByNamespace = new Dictionary<string, List<ServiceRecord>>(StringComparer.Ordinal);
@@ -106,7 +107,10 @@ internal static class KubernetesIndexBuilder
         return new KubernetesIndex(
             result.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             new KubernetesCounts(pods.Count, services.Count, slices.Count, nodes.Count),
-            generation);
+            generation)
+        {
+            ServiceEntries = serviceEntries is { Count: > 0 } entries ? new ServiceEntryIndex(entries) : ServiceEntryIndex.Empty,
+        };
     }
 
     private static bool Prefer(PodRecord candidate, PodRecord existing)

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace AlsAnalyzer.Server.Kubernetes;
 
 /// <summary>
-/// The Kubernetes metadata cache: watches pods, services, EndpointSlices and nodes, and
+/// The Kubernetes metadata cache: watches pods, services, EndpointSlices, nodes and (when
+/// Istio is installed) ServiceEntries, and
 /// rebuilds the immutable IP index after changes (debounced), swapping it by reference.
 /// Ingest reads <see cref="Current"/> and never waits for the API server: an IP the watch has
 /// not delivered yet is unknown now and resolves with a later index.
@@ -30,6 +31,7 @@ internal sealed class KubernetesCache : BackgroundService
     private ResourceWatcher<V1Service, V1ServiceList, ServiceRecord>? _services;
     private ResourceWatcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>? _slices;
     private ResourceWatcher<V1Node, V1NodeList, NodeRecord>? _nodes;
+    private ResourceWatcher<IstioServiceEntry, IstioServiceEntryList, ServiceEntryRecord>? _serviceEntries;
 
     public KubernetesCache(IOptions<KubernetesOptions> options, KubeMetrics metrics, ILoggerFactory loggers, TimeProvider time, KubeEnvironment environment)
     {
@@ -50,6 +52,7 @@ internal sealed class KubernetesCache : BackgroundService
         (string.Empty, "services"),
         ("discovery.k8s.io", "endpointslices"),
         (string.Empty, "nodes"),
+        (IstioServiceEntry.Group, IstioServiceEntry.Plural),
     ];
 
     public bool Enabled { get; }
@@ -109,11 +112,12 @@ internal sealed class KubernetesCache : BackgroundService
                 string kind,
                 ListCall<TList> list,
                 WatchCall<TObject> watch,
-                Func<TObject, TRecord?> map)
+                Func<TObject, TRecord?> map,
+                bool optional = false)
                 where TObject : IKubernetesObject<V1ObjectMeta>
                 where TList : IKubernetesObject<V1ListMeta>, IItems<TObject>
                 where TRecord : class =>
-                new(resource, kind, list, watch, map, Changed, _metrics, _loggers.CreateLogger<ResourceWatcher<TObject, TList, TRecord>>(), _time, _options);
+                new(resource, kind, list, watch, map, Changed, _metrics, _loggers.CreateLogger<ResourceWatcher<TObject, TList, TRecord>>(), _time, _options, optional);
 
             _pods = Watcher<V1Pod, V1PodList, PodRecord>(
                 "pods",
@@ -140,11 +144,22 @@ internal sealed class KubernetesCache : BackgroundService
                 (rv, t, e, ct) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
                 KubeMapper.Node);
 
+            // Istio's ServiceEntries name external services; a cluster without Istio (the CRD
+            // absent) or an RBAC that leaves them out costs one log line, not a retry storm.
+            _serviceEntries = Watcher<IstioServiceEntry, IstioServiceEntryList, ServiceEntryRecord>(
+                IstioServiceEntry.Plural,
+                IstioServiceEntry.KindName,
+                (c, l, ct) => client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<IstioServiceEntryList>(IstioServiceEntry.Group, IstioServiceEntry.Version, IstioServiceEntry.Plural, continueParameter: c, limit: l, cancellationToken: ct),
+                (rv, t, e, ct) => WatchServiceEntries(client, rv, t, e, ct),
+                KubeMapper.ServiceEntry,
+                optional: true);
+
             await Task.WhenAll(
                 _pods.RunAsync(stoppingToken),
                 _services.RunAsync(stoppingToken),
                 _slices.RunAsync(stoppingToken),
                 _nodes.RunAsync(stoppingToken),
+                _serviceEntries.RunAsync(stoppingToken),
                 RebuildLoopAsync(stoppingToken)).ConfigureAwait(false);
         }
     }
@@ -155,10 +170,23 @@ internal sealed class KubernetesCache : BackgroundService
         base.Dispose();
     }
 
+    private static IAsyncEnumerable<(WatchEventType Type, IstioServiceEntry Item)> WatchServiceEntries(k8s.Kubernetes client, string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken cancellationToken)
+    {
+        var response = client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<IstioServiceEntryList>(
+            IstioServiceEntry.Group, IstioServiceEntry.Version, IstioServiceEntry.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: cancellationToken);
+
+        // The only typed watch the client offers for a custom resource (its generated watches
+        // cover built-in kinds only, and the untyped one yields JsonElements); marked obsolete
+        // in favour of those generated watches, which do not exist for ServiceEntry.
+#pragma warning disable CS0618
+        return response.WatchAsync<IstioServiceEntry, IstioServiceEntryList>(onError, cancellationToken);
+#pragma warning restore CS0618
+    }
+
     private IEnumerable<IWatcherState> Watchers() =>
-        _pods is null || _services is null || _slices is null || _nodes is null
+        _pods is null || _services is null || _slices is null || _nodes is null || _serviceEntries is null
             ? [NotStarted.Instance]
-            : [_pods, _services, _slices, _nodes];
+            : [_pods, _services, _slices, _nodes, _serviceEntries];
 
     private void Changed()
     {
@@ -196,12 +224,14 @@ internal sealed class KubernetesCache : BackgroundService
         var services = _services!.Snapshot();
         var slices = _slices!.Snapshot();
         var nodes = _nodes!.Snapshot();
-        var index = KubernetesIndexBuilder.Build(pods, services, slices, nodes, _template, Current.Generation + 1);
+        var serviceEntries = _serviceEntries!.Snapshot();
+        var index = KubernetesIndexBuilder.Build(pods, services, slices, nodes, _template, Current.Generation + 1, serviceEntries);
         Volatile.Write(ref _index, index);
         _metrics.Objects("pods", pods.Count);
         _metrics.Objects("services", services.Count);
         _metrics.Objects("endpointslices", slices.Count);
         _metrics.Objects("nodes", nodes.Count);
+        _metrics.Objects(IstioServiceEntry.Plural, serviceEntries.Count);
         _metrics.Index(index.Addresses, synced);
         if (synced && !Volatile.Read(ref _indexSynced))
         {
