@@ -69,7 +69,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
     /// CRD is absent or which RBAC forbids is tried again: seldom and silently, so a cluster
     /// without Istio costs one log line and one request every few minutes.
     /// </summary>
-    public static TimeSpan OptionalRetry { get; set; } = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan OptionalRetry = TimeSpan.FromMinutes(5);
 
     /// <summary>True once a full list completed (for an optional resource: or proved unavailable).</summary>
     public bool Synced { get; private set; }
