@@ -45,6 +45,7 @@ internal static class SmokeCommand
         await Step("e2e --smoke", () => E2eCommand.RunAsync(E2eOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);
         await Step("e2e --smoke k8s-plain", () => E2eCommand.RunAsync(E2eOptions.Smoke with { ServerDll = server, Corpus = CorpusKind.K8sPlain, H2Load = false })).ConfigureAwait(false);
         await Step("many-streams --smoke", () => ManyStreamsCommand.RunAsync(ManyStreamsOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);
+        await Step("churn --smoke", () => ChurnCommand.RunAsync(ChurnOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);
 
         Console.WriteLine();
         foreach (var (name, code, time) in steps)

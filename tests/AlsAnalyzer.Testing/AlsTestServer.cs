@@ -49,10 +49,17 @@ public sealed class AlsTestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a server; <paramref name="settings"/> are <c>Als</c> settings (<c>RetentionMinutes=5</c>).</summary>
-    public static Task<AlsTestServer> StartAsync(params string[] settings) => StartWithHandlerAsync(null, settings);
+    public static Task<AlsTestServer> StartAsync(params string[] settings) => StartCoreAsync(null, null, settings);
 
-    /// <summary>As <see cref="StartAsync"/>, with <see cref="Http"/> over <paramref name="httpHandler"/> (to trust a test CA).</summary>
-    public static async Task<AlsTestServer> StartWithHandlerAsync(HttpMessageHandler? httpHandler, params string[] settings)
+    /// <summary>As <see cref="StartAsync(string[])"/>, with <see cref="Http"/> over <paramref name="httpHandler"/> (to trust a test CA).</summary>
+    public static Task<AlsTestServer> StartWithHandlerAsync(HttpMessageHandler? httpHandler, params string[] settings) =>
+        StartCoreAsync(null, httpHandler, settings);
+
+    /// <summary>Starts a server whose services <paramref name="services"/> may replace (e.g. the Kubernetes environment).</summary>
+    public static Task<AlsTestServer> StartAsync(Action<IServiceCollection>? services, params string[] settings) =>
+        StartCoreAsync(services, null, settings);
+
+    private static async Task<AlsTestServer> StartCoreAsync(Action<IServiceCollection>? services, HttpMessageHandler? httpHandler, string[] settings)
     {
         var args = new List<string> { "--Als:ListenAddress=127.0.0.1", "--Als:GrpcPort=0", "--Als:HttpPort=0" };
         args.AddRange(settings.Select(s => "--Als:" + s));
@@ -62,6 +69,7 @@ public sealed class AlsTestServer : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
             builder.Logging.SetMinimumLevel(LogLevel.Information);
+            services?.Invoke(builder.Services);
         });
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(cts.Token).ConfigureAwait(false);
@@ -91,7 +99,7 @@ public sealed class AlsTestServer : IAsyncDisposable
     }
 }
 
-/// <summary>A logger provider that keeps Warning-and-above lines.</summary>
+/// <summary>A logger provider that keeps Warning-and-above lines, and the service's own Information lines (start-up choices).</summary>
 public sealed class LogSink : ILoggerProvider
 {
     private readonly ConcurrentQueue<(LogLevel Level, string Category, int EventId, string Message)> _entries = new();
@@ -112,7 +120,8 @@ public sealed class LogSink : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) =>
+            logLevel >= LogLevel.Warning || (logLevel == LogLevel.Information && category.StartsWith("AlsAnalyzer.", StringComparison.Ordinal));
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -197,7 +197,8 @@ internal sealed class EntryAnalyzer
             client = !server;
         }
 
-        var (self, selfInstance) = Reporter(reporter, chain);
+        // On the server side the request arrived on one of the reporter's own addresses.
+        var (self, selfInstance) = Reporter(reporter, chain, server ? facts.DownstreamLocalIp : default);
         record.Passthrough = cluster.Cluster.Kind is ClusterKind.Passthrough or ClusterKind.InboundPassthrough;
         var known = true;
         if (server)
@@ -227,7 +228,7 @@ internal sealed class EntryAnalyzer
             clientRecord.SourceInstance = selfInstance;
             clientRecord.SourceIsGateway = reporter.ReportsBothSides;
             var peer = Identify(chain, ref facts, PeerPosition.Upstream, tally);
-            clientRecord.Target = peer?.ToNode() ?? DestinationFromCluster(reporter, ref facts, cluster);
+            clientRecord.Target = peer?.ToNode() ?? DestinationFromCluster(reporter, chain, ref facts, cluster);
             clientRecord.TargetInstance = peer?.Instance ?? string.Empty;
             clientRecord.TargetIsGateway = peer?.IsGateway ?? false;
             if (cluster.Cluster.Kind == ClusterKind.BlackHole)
@@ -252,12 +253,17 @@ internal sealed class EntryAnalyzer
     }
 
     /// <summary>
-    /// The reporter as a node: from its node metadata (parsed once per stream), or, when that
-    /// names no workload, from its own IPs through the analyzers that map addresses.
+    /// The reporter as a node. Node metadata whose labels name the canonical service wins (an
+    /// Istio sidecar). Otherwise (plain Envoy, a minimal bootstrap) the analyzers that map
+    /// addresses are asked about the reporter's own IPs - <c>INSTANCE_IPS</c>, the IP in
+    /// <c>node.id</c>, then the local address the entry arrived on - so that a pod is named
+    /// the same whether it reports or is a peer; only then the name guessed from the
+    /// workload, the pod name or <c>node.cluster</c> is used. The lookups run per entry only
+    /// for such thin reporters; with k8s-mesh each is one dictionary probe.
     /// </summary>
-    private static (NodeRef Node, string Instance) Reporter(StreamIdentity reporter, IPeerAnalyzer[] chain)
+    private static (NodeRef Node, string Instance) Reporter(StreamIdentity reporter, IPeerAnalyzer[] chain, IpText localIp)
     {
-        if (!reporter.Node.IsUnknown)
+        if (reporter.NamedByLabels)
         {
             return (reporter.Node, reporter.Instance);
         }
@@ -267,6 +273,17 @@ internal sealed class EntryAnalyzer
             for (var i = 0; i < chain.Length; i++)
             {
                 if (chain[i].IdentifyAddress(ip) is { IsIdentified: true } peer)
+                {
+                    return (peer.ToNode(), peer.Instance);
+                }
+            }
+        }
+
+        if (!localIp.IsEmpty)
+        {
+            for (var i = 0; i < chain.Length; i++)
+            {
+                if (chain[i].IdentifyAddress(localIp) is { IsIdentified: true } peer)
                 {
                     return (peer.ToNode(), peer.Instance);
                 }
@@ -295,18 +312,27 @@ internal sealed class EntryAnalyzer
     /// <c>outbound|port|subset|fqdn</c> cluster, or an external host for traffic that left the
     /// mesh registry (named by the request authority, else the IP it went to).
     /// </summary>
-    private NodeRef DestinationFromCluster(StreamIdentity reporter, ref EntryFacts facts, ParsedCluster cluster)
+    private NodeRef DestinationFromCluster(StreamIdentity reporter, IPeerAnalyzer[] chain, ref EntryFacts facts, ParsedCluster cluster)
     {
         switch (cluster.Cluster.Kind)
         {
             case ClusterKind.Outbound when cluster.Cluster.Host.Length > 0:
-                return cluster.Destination;
+                // Istio names the clusters of a ServiceEntry after its hosts.
+                return cluster.Destination.Kind == NodeKind.External
+                    ? NameExternal(chain, cluster.Cluster.Host, facts.UpstreamRemoteIp) ?? cluster.Destination
+                    : cluster.Destination;
             case ClusterKind.Passthrough:
             case ClusterKind.BlackHole:
                 var host = facts.AuthorityHost;
+                var ip = facts.UpstreamRemoteIp.IsEmpty ? facts.DownstreamLocalIp : facts.UpstreamRemoteIp;
+                if (NameExternal(chain, host, ip) is { } registered)
+                {
+                    return registered;
+                }
+
                 if (host.Length == 0)
                 {
-                    host = (facts.UpstreamRemoteIp.IsEmpty ? facts.DownstreamLocalIp : facts.UpstreamRemoteIp).ToInternedString(IpNames);
+                    host = ip.ToInternedString(IpNames);
                 }
 
                 return host.Length > 0 ? NodeRef.External(host) : NodeRef.Unknown;
@@ -316,6 +342,19 @@ internal sealed class EntryAnalyzer
             default:
                 return NodeRef.Unknown;
         }
+    }
+
+    private static NodeRef? NameExternal(IPeerAnalyzer[] chain, string host, IpText ip)
+    {
+        for (var i = 0; i < chain.Length; i++)
+        {
+            if (chain[i].NameExternal(host, ip) is { } node)
+            {
+                return node;
+            }
+        }
+
+        return null;
     }
 
     private static bool TryMinute(in EntryFacts facts, bool useEndTime, in EntryClock clock, IngestTally tally, out long minute)

@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Peers;
 using AlsAnalyzer.Core.Decoding;
+using AlsAnalyzer.Core.Model;
 
 namespace AlsAnalyzer.Core.Analysis;
 
@@ -18,4 +19,10 @@ internal interface IPeerAnalyzer
 
     /// <summary>The workload at an address, for reporters whose node metadata names none; null when unknown.</summary>
     PeerInfo? IdentifyAddress(string ip) => null;
+
+    /// <summary>As <see cref="IdentifyAddress(string)"/>, for an address as an entry logged it.</summary>
+    PeerInfo? IdentifyAddress(IpText ip) => null;
+
+    /// <summary>A registered name (an Istio ServiceEntry) for an external host or address; null when none.</summary>
+    NodeRef? NameExternal(string host, IpText ip) => null;
 }

@@ -12,6 +12,13 @@ internal sealed record StreamIdentity
     /// <summary>The reporter as a topology node (its canonical service in its namespace).</summary>
     public required NodeRef Node { get; init; }
 
+    /// <summary>
+    /// True when the node metadata's labels name the canonical service (canonical-name,
+    /// <c>app.kubernetes.io/name</c> or <c>app</c>); otherwise <see cref="Node"/> is a guess
+    /// from the workload or pod name or <c>node.cluster</c>, which an address lookup beats.
+    /// </summary>
+    public bool NamedByLabels { get; init; }
+
     /// <summary>The pod (or VM) name; empty when unknown.</summary>
     public string Instance { get; init; } = string.Empty;
 

@@ -46,12 +46,11 @@ internal static class StreamIdentityParser
         var workload = CanonicalName.FirstOf(
             metadata.GetString("WORKLOAD_NAME"),
             pod.Length > 0 ? CanonicalName.WorkloadFromPod(pod) : string.Empty);
-        var service = CanonicalName.FirstOf(
+        var labelled = CanonicalName.FirstOf(
             labels.GetString(CanonicalName.CanonicalNameLabel),
             labels.GetString(CanonicalName.AppKubernetesNameLabel),
-            labels.GetString("app"),
-            workload,
-            node?.Cluster ?? string.Empty);
+            labels.GetString("app"));
+        var service = CanonicalName.FirstOf(labelled, workload, node?.Cluster ?? string.Empty);
         var version = CanonicalName.FirstOf(
             labels.GetString(CanonicalName.CanonicalRevisionLabel),
             labels.GetString("version"));
@@ -72,6 +71,7 @@ internal static class StreamIdentityParser
         {
             Role = role,
             Node = nodeRef,
+            NamedByLabels = labelled.Length > 0,
             Instance = pod,
             Workload = workload,
             Version = version,

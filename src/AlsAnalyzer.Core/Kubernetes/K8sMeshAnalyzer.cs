@@ -2,6 +2,7 @@ using AlsAnalyzer.Core.Kubernetes;
 using AlsAnalyzer.Core.Peers;
 using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Model;
 
 namespace AlsAnalyzer.Core.Kubernetes;
 
@@ -26,6 +27,10 @@ internal sealed class K8sMeshAnalyzer(Func<KubernetesIndex> index) : IPeerAnalyz
     }
 
     public PeerInfo? IdentifyAddress(string ip) => index().Lookup(ip);
+
+    public PeerInfo? IdentifyAddress(IpText ip) => index().Lookup(ip);
+
+    public NodeRef? NameExternal(string host, IpText ip) => index().ServiceEntries.Find(host, ip);
 
     private static IpText CanonicalIp(IpText direct, IpText remote) => direct.IsEmpty ? remote : direct;
 }

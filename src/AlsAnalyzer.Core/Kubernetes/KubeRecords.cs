@@ -78,3 +78,17 @@ internal sealed record NodeRecord
 
     public IReadOnlyList<string> Addresses { get; init; } = [];
 }
+
+/// <summary>An Istio <c>ServiceEntry</c> (<c>networking.istio.io</c>): a service outside the mesh registry, by host and address.</summary>
+internal sealed record ServiceEntryRecord
+{
+    public required string Name { get; init; }
+
+    public required string Namespace { get; init; }
+
+    /// <summary><c>spec.hosts</c>: DNS names, possibly with a leading <c>*.</c> wildcard.</summary>
+    public IReadOnlyList<string> Hosts { get; init; } = [];
+
+    /// <summary><c>spec.addresses</c> (IPs or CIDR ranges) and <c>spec.endpoints[].address</c> that are IPs.</summary>
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+}

@@ -35,6 +35,9 @@ internal sealed class KubernetesIndex
 
     public KubernetesCounts Counts { get; }
 
+    /// <summary>Istio ServiceEntries, naming external hosts and addresses.</summary>
+    public ServiceEntryIndex ServiceEntries { get; init; } = ServiceEntryIndex.Empty;
+
     /// <summary>Increases with every rebuild.</summary>
     public long Generation { get; }
 

@@ -19,13 +19,18 @@ namespace AlsAnalyzer.Core.Kubernetes;
 /// </summary>
 internal static class KubernetesIndexBuilder
 {
+    private static bool SameServices(SortedSet<string>? before, SortedSet<string>? now) =>
+        before is null ? now is null : now is not null && before.SetEquals(now);
+
     public static KubernetesIndex Build(
         IReadOnlyCollection<PodRecord> pods,
         IReadOnlyCollection<ServiceRecord> services,
         IReadOnlyCollection<EndpointSliceRecord> slices,
         IReadOnlyCollection<NodeRecord> nodes,
         ServiceNameTemplate template,
-        long generation)
+        long generation,
+        IReadOnlyCollection<ServiceEntryRecord>? serviceEntries = null,
+        PeerCache? peers = null)
     {
         var servicesByKey = new Dictionary<(string Ns, string Name), ServiceRecord>();
         var servicesByNamespace = new Dictionary<string, List<ServiceRecord>>(StringComparer.Ordinal);
@@ -69,8 +74,23 @@ internal static class KubernetesIndexBuilder
                 continue;
             }
 
-            var service = ChooseService(pod, servicesByKey, servicesByNamespace, slicedServices);
-            var peer = Peer(pod, service, template);
+            // Choosing the service matches the pod against its namespace's selectors: the cost of a
+            // rebuild. A pod record unchanged since the last build, named by the same
+            // EndpointSlices' services (and with services unchanged: the caller's check), keeps
+            // the peer it had, so churn costs per changed pod.
+            slicedServices.TryGetValue((pod.Namespace, pod.Name), out var sliced);
+            PeerInfo peer;
+            if (peers?.Previous is { } previous && previous.TryGetValue(pod, out var kept) && SameServices(kept.Sliced, sliced))
+            {
+                peer = kept.Peer;
+            }
+            else
+            {
+                var service = ChooseService(pod, servicesByKey, servicesByNamespace, slicedServices);
+                peer = Peer(pod, service, template);
+            }
+
+            peers?.Next.Add(pod, (peer, sliced));
             foreach (var ip in pod.Ips)
             {
                 if (!byIp.TryGetValue(ip, out var existing) || Prefer(pod, existing.Pod))
@@ -106,7 +126,10 @@ internal static class KubernetesIndexBuilder
         return new KubernetesIndex(
             result.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             new KubernetesCounts(pods.Count, services.Count, slices.Count, nodes.Count),
-            generation);
+            generation)
+        {
+            ServiceEntries = serviceEntries is { Count: > 0 } entries ? new ServiceEntryIndex(entries) : ServiceEntryIndex.Empty,
+        };
     }
 
     private static bool Prefer(PodRecord candidate, PodRecord existing)

@@ -38,6 +38,9 @@ internal readonly record struct NodeRef
 
     public static NodeRef External(string host) => new(NodeKind.External, string.Empty, host);
 
+    /// <summary>An external host that an Istio ServiceEntry in <paramref name="ns"/> registers.</summary>
+    public static NodeRef External(string ns, string host) => new(NodeKind.External, ns, host);
+
     /// <summary>
     /// A caller known only by its SPIFFE identity: its namespace and service account, no workload.
     /// </summary>

@@ -37,6 +37,7 @@ internal static class AnalysisServiceCollectionExtensions
     public static IServiceCollection AddAlsKubernetes(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAlsSettings<KubernetesOptions>(configuration);
+        services.TryAddSingleton(KubeEnvironment.System);
         services.AddAlsSelfMetrics<KubeMetrics>();
         services.AddSingleton<KubernetesCache>();
         services.AddHostedService(sp => sp.GetRequiredService<KubernetesCache>());

@@ -12,7 +12,7 @@ namespace AlsAnalyzer.Server.Hosting;
 /// Builds the analyzer chains the settings name (k8s-mesh reads the Kubernetes cache's current
 /// index), and checks them against whether that cache is on.
 /// </summary>
-internal sealed class AnalyzerChains(IOptions<KubernetesOptions> kubernetesOptions) : IValidateOptions<AnalysisOptions>
+internal sealed class AnalyzerChains(IOptions<KubernetesOptions> kubernetesOptions, KubeEnvironment environment) : IValidateOptions<AnalysisOptions>
 {
     /// <summary>The entry analysis' settings: the chains, the accepted time range, and the bound of its name table.</summary>
     public static AnalysisSettings Settings(AnalysisOptions analysis, AggregationOptions aggregation, DecodingOptions decoding, KubernetesCache kubernetes) => new()
@@ -35,7 +35,7 @@ internal sealed class AnalyzerChains(IOptions<KubernetesOptions> kubernetesOptio
         bool kubernetes;
         try
         {
-            kubernetes = kubernetesOptions.Value.Enabled;
+            kubernetes = KubeconfigResolver.Enabled(kubernetesOptions.Value, environment);
         }
         catch (OptionsValidationException)
         {

@@ -20,4 +20,7 @@ internal static partial class KubeLog
 
     [LoggerMessage(106, LogLevel.Error, "Kubernetes metadata cache could not start: {Reason}")]
     public static partial void StartFailed(ILogger logger, string reason);
+
+    [LoggerMessage(107, LogLevel.Information, "Kubernetes metadata cache goes on without {Resource}: {Reason}; checking again every {RetryMinutes:F0} min")]
+    public static partial void OptionalResourceUnavailable(ILogger logger, string resource, string reason, double retryMinutes);
 }

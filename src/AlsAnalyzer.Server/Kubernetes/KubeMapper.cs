@@ -141,4 +141,41 @@ internal static class KubeMapper
 
         return (owner.Kind, owner.Name);
     }
+
+    public static ServiceEntryRecord? ServiceEntry(IstioServiceEntry entry)
+    {
+        var meta = entry.Metadata;
+        if (meta?.Name is not { Length: > 0 } name || meta.NamespaceProperty is not { Length: > 0 } ns)
+        {
+            return null;
+        }
+
+        var spec = entry.Spec;
+        var addresses = new List<string>();
+        foreach (var address in spec?.Addresses ?? [])
+        {
+            if (!string.IsNullOrEmpty(address))
+            {
+                addresses.Add(address);
+            }
+        }
+
+        // Endpoints of a STATIC entry are the addresses the proxy connects to; DNS endpoints are
+        // names, which the index skips.
+        foreach (var endpoint in spec?.Endpoints ?? [])
+        {
+            if (!string.IsNullOrEmpty(endpoint.Address) && !endpoint.Address.StartsWith("unix://", StringComparison.Ordinal))
+            {
+                addresses.Add(endpoint.Address);
+            }
+        }
+
+        return new ServiceEntryRecord
+        {
+            Name = name,
+            Namespace = ns,
+            Hosts = [.. (spec?.Hosts ?? []).Where(h => !string.IsNullOrEmpty(h))],
+            Addresses = addresses,
+        };
+    }
 }

@@ -8,10 +8,10 @@ internal sealed class KubernetesOptions : ISettings
 {
     public static string Section => "KubernetesCache";
 
-    /// <summary>Metadata cache: <c>auto</c> (on in a pod, or when a kubeconfig is set), <c>on</c>, <c>off</c>.</summary>
+    /// <summary>Metadata cache: <c>auto</c> (on with <c>KubeconfigPath</c>, <c>KUBECONFIG</c> or in a pod), <c>on</c> (also tries <c>~/.kube/config</c>), <c>off</c>.</summary>
     public string Kubernetes { get; set; } = "auto";
 
-    /// <summary>Kubeconfig file to reach the API server from outside a pod; empty uses the in-cluster service account.</summary>
+    /// <summary>Kubeconfig file to reach the API server; empty uses <c>KUBECONFIG</c>, then the in-cluster service account, then (with <c>Kubernetes=on</c>) <c>~/.kube/config</c>.</summary>
     public string KubeconfigPath { get; set; } = string.Empty;
 
     /// <summary>How k8s-mesh names a pod's service (see README).</summary>
@@ -35,14 +35,6 @@ internal sealed class KubernetesOptions : ISettings
     public TimeSpan BackoffInitial => TimeSpan.FromMilliseconds(KubernetesBackoffInitialMilliseconds);
 
     public TimeSpan BackoffMax => TimeSpan.FromSeconds(KubernetesBackoffMaxSeconds);
-
-    /// <summary>Whether the cache runs: <c>auto</c> turns it on in a pod or with a kubeconfig.</summary>
-    public bool Enabled => Kubernetes switch
-    {
-        "on" => true,
-        "off" => false,
-        _ => KubeconfigPath.Length > 0 || k8s.KubernetesClientConfiguration.IsInCluster(),
-    };
 
     public void Validate(SettingErrors errors)
     {

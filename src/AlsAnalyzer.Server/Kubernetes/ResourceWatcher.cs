@@ -35,6 +35,8 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
     private const int ListPageSize = 500;
 
     private readonly KubernetesOptions _settings;
+    private readonly bool _optional;
+    private HttpStatusCode? _unavailableLogged;
 
     public ResourceWatcher(
         string resource,
@@ -46,8 +48,10 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         KubeMetrics metrics,
         ILogger logger,
         TimeProvider time,
-        KubernetesOptions settings)
+        KubernetesOptions settings,
+        bool optional = false)
     {
+        _optional = optional;
         _resource = resource;
         _kind = kind;
         _list = list;
@@ -60,7 +64,14 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         _settings = settings;
     }
 
-    /// <summary>True once a full list completed.</summary>
+    /// <summary>
+    /// How often an optional resource (a custom resource such as Istio's ServiceEntry) whose
+    /// CRD is absent or which RBAC forbids is tried again: seldom and silently, so a cluster
+    /// without Istio costs one log line and one request every few minutes.
+    /// </summary>
+    private static readonly TimeSpan OptionalRetry = TimeSpan.FromMinutes(5);
+
+    /// <summary>True once a full list completed (for an optional resource: or proved unavailable).</summary>
     public bool Synced { get; private set; }
 
     /// <summary>When the watcher last heard from the API server successfully (list, event, bookmark, clean end).</summary>
@@ -125,6 +136,14 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
             {
                 return;
             }
+            catch (HttpOperationException ex) when (_optional && ex.Response?.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+            {
+                resourceVersion = null;
+                if (!await UnavailableAsync(ex, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
             catch (JsonException ex)
             {
                 // A line of the watch stream that does not parse ends the stream: count and log
@@ -170,6 +189,45 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         }
     }
 
+    /// <summary>
+    /// An optional resource is not served (its CRD is absent: 404) or not granted (403): it
+    /// counts as synced and empty, is logged once per cause, and is tried again after
+    /// <see cref="OptionalRetry"/>. Returns false when cancelled.
+    /// </summary>
+    private async Task<bool> UnavailableAsync(HttpOperationException ex, CancellationToken cancellationToken)
+    {
+        var status = ex.Response!.StatusCode;
+        var absent = status == HttpStatusCode.NotFound;
+        _metrics.WatchRestart(_resource, absent ? "absent" : "forbidden");
+        if (_unavailableLogged != status)
+        {
+            _unavailableLogged = status;
+            KubeLog.OptionalResourceUnavailable(
+                _logger,
+                _resource,
+                absent ? "its CustomResourceDefinition is not installed" : $"forbidden: grant 'list' and 'watch' on {_resource} to use it ({StatusMessage(ex)})",
+                OptionalRetry.TotalMinutes);
+        }
+
+        lock (_lock)
+        {
+            _items.Clear();
+        }
+
+        Synced = true;
+        Contact();
+        _changed();
+        try
+        {
+            await Task.Delay(OptionalRetry, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     private async Task<string> RelistAsync(CancellationToken cancellationToken)
     {
         var fresh = new Dictionary<string, TRecord>(StringComparer.Ordinal);
@@ -202,6 +260,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         }
 
         _metrics.Listed(_resource, fresh.Count, _time.GetUtcNow());
+        _unavailableLogged = null;
         Synced = true;
         Contact();
         _changed();

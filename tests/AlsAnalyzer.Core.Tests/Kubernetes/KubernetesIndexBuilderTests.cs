@@ -114,6 +114,32 @@ public sealed class KubernetesIndexBuilderTests
         Assert.True(Build([pod]).Lookup("10.0.0.2")!.IsGateway);
     }
 
+    [Fact]
+    public void Build_WithPeerCache_ReusesUnchangedPodsAndRecomputesWhenTheirSlicesChange()
+    {
+        var pod = Pod("db-0", "10.0.0.8", labels: []) with { Workload = "db", WorkloadKind = "StatefulSet" };
+        var other = Pod("web-1", "10.0.0.9", labels: new() { ["app"] = "web" });
+        var services = new[] { Service("database", []), Service("replicas", []), Service("web", new() { ["app"] = "web" }) };
+        EndpointSliceRecord Slice(string service) => new()
+        {
+            Name = service + "-x1",
+            Namespace = "default",
+            ServiceName = service,
+            Endpoints = [new SliceEndpoint(["10.0.0.8"], Ready: true, "db-0", "default")],
+        };
+        var first = new PeerCache(null);
+        var before = KubernetesIndexBuilder.Build([pod, other], services, [Slice("database")], [], Template, 1, peers: first);
+
+        var same = new PeerCache(first.Next);
+        var unchanged = KubernetesIndexBuilder.Build([pod, other], services, [Slice("database")], [], Template, 2, peers: same);
+        var moved = KubernetesIndexBuilder.Build([pod, other], services, [Slice("replicas")], [], Template, 3, peers: new PeerCache(same.Next));
+
+        Assert.Same(before.Lookup("10.0.0.8"), unchanged.Lookup("10.0.0.8"));
+        Assert.Same(before.Lookup("10.0.0.9"), unchanged.Lookup("10.0.0.9"));
+        Assert.Equal("replicas", moved.Lookup("10.0.0.8")!.Service);
+        Assert.Same(before.Lookup("10.0.0.9"), moved.Lookup("10.0.0.9"));
+    }
+
     private static KubernetesIndex Build(
         IReadOnlyCollection<PodRecord> pods,
         IReadOnlyCollection<ServiceRecord>? services = null,

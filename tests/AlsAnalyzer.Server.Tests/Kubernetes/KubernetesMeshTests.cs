@@ -94,6 +94,35 @@ public sealed class KubernetesMeshTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReporterWithOnlyNodeIdAndCluster_IsNamedByTheCache_ElseByItsPodName()
+    {
+        await using var server = await StartServerAsync();
+        using var client = new AlsClient(server.GrpcAddress);
+        var start = DateTimeOffset.UtcNow.AddSeconds(-20);
+
+        // A minimal bootstrap: no metadata, a pod name whose suffix is no ReplicaSet hash.
+        static Envoy.Config.Core.V3.Node Thin(string ip) => new()
+        {
+            Id = $"sidecar~{ip}~productpage-v1-6b74-pp1.default~default.svc.cluster.local",
+            Cluster = "productpage-v1-6b74-pp1.default",
+        };
+        var known = new HttpCall { Source = Workload(_productpage), Destination = Workload(_reviews), Encoding = PeerEncoding.None, Start = start };
+        var unknown = known with { Source = Workload(_productpage) with { Ip = "10.244.7.70" } };
+        var sender = new StreamSender();
+        sender.Http(Thin(_productpage.Status.PodIP), Calls.Outbound(known));
+        sender.Http(Thin("10.244.7.70"), Calls.Outbound(unknown));
+        await sender.SendAsync(client);
+
+        var edges = (await server.GetJsonAsync("/api/v1/topology")).GetProperty("edges").EnumerateArray()
+            .Select(e => e.GetProperty("source").GetString() + " -> " + e.GetProperty("target").GetString())
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.Equal(["default/productpage -> default/reviews", "default/productpage-v1-6b74-pp1 -> default/reviews"], edges);
+        var detail = await server.GetJsonAsync("/api/v1/services/default/productpage");
+        Assert.Contains(detail.GetProperty("instances").EnumerateArray(), i => i.GetProperty("name").GetString() == _productpage.Metadata.Name);
+    }
+
+    [Fact]
     public async Task PodsAppearingChangingIpAndDisappearing_AreFollowedMidStream()
     {
         await using var server = await StartServerAsync();

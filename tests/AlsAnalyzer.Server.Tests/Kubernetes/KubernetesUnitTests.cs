@@ -107,7 +107,7 @@ public sealed class KubernetesUnitTests
     [Fact]
     public void Validation_K8sMeshWithoutKubernetes_IsRejectedWithTheReason()
     {
-        var chains = new AnalyzerChains(Options.Create(new KubernetesOptions { Kubernetes = "off" }));
+        var chains = new AnalyzerChains(Options.Create(new KubernetesOptions { Kubernetes = "off" }), KubeEnvironment.System);
 
         var result = chains.Validate(null, new AnalysisOptions { HttpAnalyzers = "k8s-mesh" });
 

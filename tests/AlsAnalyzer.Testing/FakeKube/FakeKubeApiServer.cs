@@ -184,6 +184,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     // ---- failures ------------------------------------------------------------------------------
 
+    /// <summary>Makes a custom resource absent, as when its CustomResourceDefinition is not installed: 404 on every request, its objects kept for <see cref="Install"/>.</summary>
+    public void Uninstall(string resource) => _faults.Uninstall(FakeKubeResource.Named(resource).Plural);
+
+    /// <summary>Serves a resource made absent by <see cref="Uninstall"/> again.</summary>
+    public void Install(string resource) => _faults.Install(FakeKubeResource.Named(resource).Plural);
+
     /// <summary>Answers 403 Forbidden (RBAC's Status) to <paramref name="verbs"/> (none given: all verbs) on <paramref name="resource"/>.</summary>
     public void Forbid(string resource, params FakeKubeVerb[] verbs) => _faults.Forbid(FakeKubeResource.Named(resource).Plural, verbs ?? []);
 

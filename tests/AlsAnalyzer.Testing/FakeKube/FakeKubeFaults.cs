@@ -16,6 +16,14 @@ internal sealed class FakeKubeFaults
         set => _unavailable = value;
     }
 
+    private readonly ConcurrentDictionary<string, bool> _absent = new(StringComparer.Ordinal);
+
+    public void Uninstall(string resource) => _absent[resource] = true;
+
+    public void Install(string resource) => _absent.TryRemove(resource, out _);
+
+    public bool IsAbsent(string resource) => _absent.ContainsKey(resource);
+
     public void Forbid(string resource, FakeKubeVerb[] verbs) => _forbidden[resource] = verbs;
 
     public void Unforbid(string resource) => _forbidden.TryRemove(resource, out _);

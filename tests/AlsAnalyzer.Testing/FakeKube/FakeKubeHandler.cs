@@ -92,7 +92,8 @@ internal sealed class FakeKubeHandler
             return;
         }
 
-        if (route is not { } r || verb is not { } v)
+        // A resource whose CustomResourceDefinition is not installed is no resource at all.
+        if (route is not { } r || verb is not { } v || _faults.IsAbsent(r.Resource.Plural))
         {
             await ServeNonResourceAsync(context, path).ConfigureAwait(false);
             return;

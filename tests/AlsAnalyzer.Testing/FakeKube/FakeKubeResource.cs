@@ -1,3 +1,4 @@
+using AlsAnalyzer.Server.Kubernetes;
 using k8s.Models;
 
 namespace AlsAnalyzer.Testing.FakeKube;
@@ -85,6 +86,16 @@ internal sealed class FakeKubeResource
             typeof(V1ReplicaSet),
             ""","spec":{"selector":null,"template":{"metadata":{"creationTimestamp":null},"spec":{"containers":null}}},"status":{"replicas":0}""",
             new(StringComparer.Ordinal) { ["status.replicas"] = "0" }),
+
+        // A custom resource: the API server stores and prints it as sent, with no defaulted fields.
+        new(
+            IstioServiceEntry.Plural,
+            IstioServiceEntry.Group,
+            IstioServiceEntry.Version,
+            IstioServiceEntry.KindName,
+            namespaced: true,
+            typeof(IstioServiceEntry),
+            string.Empty),
     ];
 
     /// <summary>The URL plural, e.g. <c>endpointslices</c>.</summary>

@@ -17,4 +17,7 @@ public static class FakeKubeResources
 
     /// <summary>apps/v1 replicasets (namespaced).</summary>
     public const string ReplicaSets = "replicasets";
+
+    /// <summary>networking.istio.io/v1 serviceentries (namespaced; a custom resource that <see cref="FakeKubeApiServer.Uninstall"/> can make absent).</summary>
+    public const string ServiceEntries = "serviceentries";
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AlsAnalyzer.Server.Kubernetes;
 using k8s.Models;
 
 namespace AlsAnalyzer.Testing.FakeKube;
@@ -301,6 +302,20 @@ public static class KubeObjects
     }
 
     /// <summary>A ClusterIP Service selecting <c>app=name</c>; without ports it exposes <c>http</c> 9080.</summary>
+    /// <summary>An Istio ServiceEntry for services outside the mesh: hosts, addresses (IPs or CIDRs) and static endpoint addresses.</summary>
+    internal static IstioServiceEntry ServiceEntry(string ns, string name, string[] hosts, string[]? addresses = null, string[]? endpoints = null) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+        Spec = new IstioServiceEntrySpec
+        {
+            Hosts = hosts,
+            Addresses = addresses,
+            Location = "MESH_EXTERNAL",
+            Resolution = endpoints is null ? "DNS" : "STATIC",
+            Endpoints = endpoints?.Select(a => new IstioWorkloadEntry { Address = a }).ToList(),
+        },
+    };
+
     public static V1Service Service(string ns, string name, string clusterIp, params V1ServicePort[] ports) =>
         Service(ns, name, clusterIp, new Dictionary<string, string> { ["app"] = name }, ports);
 
