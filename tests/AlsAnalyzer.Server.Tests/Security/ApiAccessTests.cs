@@ -53,6 +53,26 @@ public sealed class ApiAccessTests : IAsyncLifetime
         Assert.Equal(1, PrometheusText.Parse(text)["als_api_unauthorized_total"]);
     }
 
+    [Fact]
+    public async Task Api_TokenFileRewritten_NewTokenReplacesTheOld()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var file = Path.Combine(_certificates.Directory, "token");
+        await File.WriteAllTextAsync(file, "old-token", ct);
+        await using var server = await AlsTestServer.StartAsync($"ApiTokenPath={file}", "SecretsReloadIntervalSeconds=1");
+        Assert.Equal(HttpStatusCode.OK, await Status(server, "/api/v1/services", "old-token"));
+
+        await File.WriteAllTextAsync(file, "new-token", ct);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await Status(server, "/api/v1/services", "new-token") != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, ct);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await Status(server, "/api/v1/services", "new-token"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Status(server, "/api/v1/services", "old-token"));
+    }
+
     [Theory]
     [InlineData("/api/v1/topology")]
     [InlineData("/metrics")]
