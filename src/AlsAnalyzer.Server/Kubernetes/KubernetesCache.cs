@@ -17,15 +17,16 @@ internal sealed class KubernetesCache : BackgroundService
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(50);
 
-    // A rebuild costs time proportional to the cluster (10,000 pods: ~25 ms; issue #17 measured
-    // 53% of a core at 20 rebuilds/s during a 50 pods/s rollout). After each rebuild the loop
-    // waits this many times its duration before the next, so rebuilding under constant churn
-    // takes at most 1/(1 + ratio) of a core (10%), and a new pod waits at most about
-    // 10 rebuild durations plus the debounce to resolve (under 2 s up to ~150 ms per rebuild).
-    private const int RebuildPauseRatio = 9;
+    // A rebuild costs time proportional to the cluster (issue #17 measured 53% of a core at 20
+    // rebuilds/s during a 50 pods/s rollout over 10,000 pods). After each rebuild the loop
+    // waits this many times its wall-clock duration before the next, so rebuilding under
+    // constant churn takes at most 1/(1 + ratio) of a core (5%; the garbage it leaves and the
+    // watch itself come on top). benchmarks/README.md (`churn`): 9 gave 20% of a core in all
+    // at 10,000 pods, 19 gives 15%.
+    private const int RebuildPauseRatio = 19;
 
-    // The pause never exceeds this, so a new pod resolves within about 2 s even when the
-    // measured (wall-clock) cost is inflated by a busy machine.
+    // The pause never exceeds this, so a new pod resolves within about 2 s at 10,000 pods
+    // (p95 1.6 s) even when a busy machine inflates the measured cost; 2.6 s at 50,000.
     private static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(1500);
 
     private readonly KubernetesOptions _options;
