@@ -13,14 +13,14 @@ internal static class WindowParser
         var end = now;
         if (!string.IsNullOrEmpty(to) && !TryTime(to, out end))
         {
-            error = $"Query parameter 'to' is '{to}'; expected RFC 3339 (2026-01-02T03:04:05Z) or unix seconds.";
+            error = $"Query parameter 'to' is '{to}'; expected RFC 3339 (2026-01-02T03:04:05Z) or unix seconds, from 1970 to 9999.";
             return false;
         }
 
         var start = end.AddMinutes(-defaultMinutes);
         if (!string.IsNullOrEmpty(from) && !TryTime(from, out start))
         {
-            error = $"Query parameter 'from' is '{from}'; expected RFC 3339 (2026-01-02T03:04:05Z) or unix seconds.";
+            error = $"Query parameter 'from' is '{from}'; expected RFC 3339 (2026-01-02T03:04:05Z) or unix seconds, from 1970 to 9999.";
             return false;
         }
 
@@ -48,7 +48,10 @@ internal static class WindowParser
             return false;
         }
 
+        // Before 1970 (e.g. 0001-01-01) is out of range as for unix seconds: a default window
+        // ending there would start before the first representable time.
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value)
-            && (text.Contains('T', StringComparison.OrdinalIgnoreCase) || text.Contains(' ', StringComparison.Ordinal));
+            && (text.Contains('T', StringComparison.OrdinalIgnoreCase) || text.Contains(' ', StringComparison.Ordinal))
+            && value >= DateTimeOffset.UnixEpoch;
     }
 }

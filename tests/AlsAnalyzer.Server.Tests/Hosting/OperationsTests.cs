@@ -42,6 +42,8 @@ public sealed class OperationsTests
 
     [Theory]
     [InlineData("/api/v1/topology?from=yesterday", "'from'")]
+    [InlineData("/api/v1/topology?to=0001-01-01T00:00:00Z", "'to'")]
+    [InlineData("/api/v1/services?from=0001-01-01T00:00:00Z", "'from'")]
     [InlineData("/api/v1/topology?to=12:00", "'to'")]
     [InlineData("/api/v1/topology?from=2000&to=1000", "'from'")]
     [InlineData("/api/v1/topology?namespace=", "'namespace'")]
