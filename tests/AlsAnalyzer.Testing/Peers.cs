@@ -77,25 +77,7 @@ public static class Peers
     public static byte[] FlatNodeBytes(Workload w)
     {
         var b = new FlatBufferBuilder(512);
-        var labels = w.Labels().OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
-        var kvOffsets = new int[labels.Count];
-        for (var i = 0; i < labels.Count; i++)
-        {
-            var k = b.CreateString(labels[i].Key);
-            var v = b.CreateString(labels[i].Value);
-            b.StartTable(2);
-            b.AddOffset(0, k.Value, 0);
-            b.AddOffset(1, v.Value, 0);
-            kvOffsets[i] = b.EndTable();
-        }
-
-        b.StartVector(4, kvOffsets.Length, 4);
-        for (var i = kvOffsets.Length - 1; i >= 0; i--)
-        {
-            b.AddOffset(kvOffsets[i]);
-        }
-
-        var labelsVector = b.EndVector();
+        var labelsVector = FlatNodeLabels(b, [.. w.Labels().OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value))]);
         var name = b.CreateString(w.Pod);
         var ns = b.CreateString(w.Namespace);
         var owner = b.CreateString($"kubernetes://apis/apps/v1/namespaces/{w.Namespace}/deployments/{w.WorkloadName}");
@@ -117,5 +99,28 @@ public static class Peers
         var root = b.EndTable();
         b.Finish(root);
         return b.SizedByteArray();
+    }
+
+    /// <summary>A FlatNode's <c>labels</c> vector: one <c>KeyVal{key, value}</c> table per label, in the order given.</summary>
+    public static VectorOffset FlatNodeLabels(FlatBufferBuilder b, IReadOnlyList<(string Key, string Value)> labels)
+    {
+        var offsets = new int[labels.Count];
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var k = b.CreateString(labels[i].Key);
+            var v = b.CreateString(labels[i].Value);
+            b.StartTable(2);
+            b.AddOffset(0, k.Value, 0);
+            b.AddOffset(1, v.Value, 0);
+            offsets[i] = b.EndTable();
+        }
+
+        b.StartVector(4, offsets.Length, 4);
+        for (var i = offsets.Length - 1; i >= 0; i--)
+        {
+            b.AddOffset(offsets[i]);
+        }
+
+        return b.EndVector();
     }
 }

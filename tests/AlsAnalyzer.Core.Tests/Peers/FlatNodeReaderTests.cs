@@ -252,24 +252,7 @@ public sealed class FlatNodeReaderTests
     private static byte[] BuildWithLabels(params (string Key, string Value)[] labels)
     {
         var b = new FlatBufferBuilder(1024);
-        var kvs = new int[labels.Length];
-        for (var i = 0; i < labels.Length; i++)
-        {
-            var k = b.CreateString(labels[i].Key);
-            var v = b.CreateString(labels[i].Value);
-            b.StartTable(2);
-            b.AddOffset(0, k.Value, 0);
-            b.AddOffset(1, v.Value, 0);
-            kvs[i] = b.EndTable();
-        }
-
-        b.StartVector(4, kvs.Length, 4);
-        for (var i = kvs.Length - 1; i >= 0; i--)
-        {
-            b.AddOffset(kvs[i]);
-        }
-
-        var vector = b.EndVector();
+        var vector = TestPeers.FlatNodeLabels(b, labels);
         var ns = b.CreateString("shop");
         var workload = b.CreateString("cart-v1");
         b.StartTable(12);
