@@ -38,8 +38,8 @@ internal static class AlsHost
 
         customize?.Invoke(builder);
 
+        // Building the host configures Kestrel (ConfigureEndpoints), which validates every setting first.
         var app = builder.Build();
-        AlsSettings.ValidateAll(app.Services);
         app.UseRouting();
         app.UseAlsPortAccess();
         app.MapGrpcService<AccessLogIngestService>();
