@@ -90,6 +90,13 @@ public sealed class AlsTestServer : IAsyncDisposable
         return PrometheusText.Parse(text);
     }
 
+    /// <summary>Stops the host as SIGTERM does (the graceful path), within <paramref name="timeout"/>.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _app.StopAsync(cts.Token).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

@@ -26,6 +26,7 @@ internal static class AlsHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services
             .AddAlsSettings<EndpointOptions>(configuration)
+            .AddAlsSettings<ShutdownOptions>(configuration)
             .AddAlsIngest(configuration)
             .AddAlsAnalysis(configuration)
             .AddAlsAggregation(configuration)
@@ -35,6 +36,9 @@ internal static class AlsHost
             .AddAlsSecurity(configuration);
         builder.Services.AddSingleton<BoundEndpoints>();
         builder.WebHost.ConfigureKestrel((_, kestrel) => ConfigureEndpoints(kestrel));
+
+        // The whole stop (streams drained, Kestrel closed, last fold and snapshot) fits in the drain time.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Drain);
 
         customize?.Invoke(builder);
 
@@ -53,6 +57,10 @@ internal static class AlsHost
             var bound = app.Services.GetRequiredService<BoundEndpoints>();
             Log.Listening(app.Logger, bound.GrpcEndPoint.ToString(), bound.HttpEndPoint.ToString());
         });
+
+        // Before Kestrel stops (it then refuses new connections and streams and waits for the
+        // open ones): have the read loops end their streams once they read what was sent.
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestDrain>().Begin());
         return app;
     }
 

@@ -1,20 +1,46 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Metrics;
+using AlsAnalyzer.Server.Ingest;
 using Microsoft.Extensions.Options;
 
 namespace AlsAnalyzer.Server.Hosting;
 
 /// <summary>
 /// Folds the ingest shards into the minute ring on a timer and drops expired minutes; less
-/// often, forgets proxies that stopped reporting metrics.
+/// often, forgets proxies that stopped reporting metrics. At shutdown, once the server has
+/// stopped (every ingest stream drained), folds the shards one last time and reports what the
+/// drain did.
 /// </summary>
 internal sealed class Collector(
     Aggregator aggregator,
     ProxyRegistry proxies,
+    IngestDrain drain,
     TimeProvider time,
     IOptions<AggregationOptions> options,
-    ILogger<Collector> logger) : BackgroundService
+    ILogger<Collector> logger) : BackgroundService, IHostedLifecycleService
 {
+    private int _stopped;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs after every hosted service stopped, the web server included: no stream is open any more.</summary>
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        aggregator.Flush(options.Value.Retention.OldestMinute(time.GetUtcNow()));
+        var (open, unavailable, messages, entries) = drain.Drained;
+        Log.ShutdownDrained(logger, open, unavailable, messages, entries, drain.EntriesTotal, drain.OpenStreams);
+        return Task.CompletedTask;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;

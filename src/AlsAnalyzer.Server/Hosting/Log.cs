@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Information, "Forgot {Count} proxies that stopped reporting metrics")]
     public static partial void ProxiesExpired(ILogger logger, int count);
+
+    [LoggerMessage(11, LogLevel.Information, "Shutting down: {Streams} ingest streams open ({Entries} entries or samples received since start); each reads what its proxy already sent, then ends with UNAVAILABLE; exit within {DrainSeconds} s")]
+    public static partial void DrainStarted(ILogger logger, long streams, long entries, int drainSeconds);
+
+    [LoggerMessage(12, LogLevel.Information, "Shutdown drained: {Streams} ingest streams were open at the signal, {Unavailable} ended with UNAVAILABLE; {Messages} messages ({Entries} entries or samples) read after the signal; {Total} entries or samples received since start, all folded into the aggregates; {StillOpen} streams still open")]
+    public static partial void ShutdownDrained(ILogger logger, long streams, long unavailable, long messages, long entries, long total, long stillOpen);
 }

@@ -21,7 +21,8 @@ internal static class IngestServiceCollectionExtensions
         services.AddAlsSettings<DecodingOptions>(configuration);
         services.AddAlsSelfMetrics<IngestStreamMetrics>();
         services.AddAlsSelfMetrics<AccessLogMetrics>();
-        services.AddSingleton<IngestStreamLoop>();
+        services.TryAddSingleton<IngestDrain>();
+        services.TryAddSingleton<IngestStreamLoop>();
         services.AddSingleton<IAccessLogPipeline>(sp =>
         {
             var analyzer = sp.GetRequiredService<EntryAnalyzer>();
@@ -56,7 +57,8 @@ internal static class IngestServiceCollectionExtensions
             sp.GetRequiredService<IOptions<MetricsServiceOptions>>().Value,
             sp.GetRequiredService<IOptions<AggregationOptions>>().Value.Retention));
         services.AddAlsSelfMetrics<MetricsServiceMetrics>();
-        services.AddSingleton<IngestStreamLoop>();
+        services.TryAddSingleton<IngestDrain>();
+        services.TryAddSingleton<IngestStreamLoop>();
         services.AddSingleton<MetricsIngestService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<MetricsIngestService>>(
             new IngestMethodProvider<MetricsIngestService, IngestMessage<Envoy.Service.Metrics.V3.StreamMetricsMessage>, Envoy.Service.Metrics.V3.StreamMetricsResponse>(

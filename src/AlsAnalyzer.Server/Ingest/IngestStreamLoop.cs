@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Ingest;
 using Grpc.Core;
@@ -11,10 +12,15 @@ namespace AlsAnalyzer.Server.Ingest;
 /// the stream. A malformed message is counted (and logged once per stream) and the stream goes
 /// on; an oversized one ends it with RESOURCE_EXHAUSTED, and a first message without
 /// identifier with INVALID_ARGUMENT, so the proxy reconnects and identifies itself. A proxy
-/// that goes away mid-stream is not an error: every message read so far was counted.
+/// that goes away mid-stream is not an error: every message read so far was counted. When the
+/// server shuts down (<see cref="IngestDrain"/>), the loop reads what the proxy already sent,
+/// analyses it, and ends the stream with UNAVAILABLE.
 /// </summary>
-internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, ILogger<IngestStreamLoop> logger)
+internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, IngestDrain drain, ILogger<IngestStreamLoop> logger)
 {
+    /// <summary>The status detail of a stream ended by a shutdown: the proxy should reconnect, to another replica if there is one.</summary>
+    public const string ShuttingDownDetail = "AlsAnalyzer is shutting down; every message received on this stream was analysed. Reconnect.";
+
     public async Task RunAsync<TRequest, TStream>(
         IAsyncStreamReader<TRequest> requests,
         ServerCallContext context,
@@ -23,15 +29,21 @@ internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, ILogger<Inge
         where TStream : IdentifiedStream
     {
         metrics.StreamOpened(api);
+        drain.StreamOpened();
         var stream = handler.OpenStream();
         var malformed = 0;
+
+        // One linked source per stream (not per message): a read ends when the client goes away
+        // or when the shutdown begins.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Draining);
         try
         {
-            while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
+            while (await NextAsync(requests, context, reading.Token).ConfigureAwait(false))
             {
                 var request = requests.Current;
                 metrics.MessageReceived(handler.PayloadBytes(request));
                 var result = handler.Handle(request, stream);
+                drain.MessageHandled(result.Entries, reading.IsCancellationRequested);
                 if (stream.IdentityChanged && stream.Identity is { } identity)
                 {
                     stream.IdentityChanged = false;
@@ -66,7 +78,47 @@ internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, ILogger<Inge
         }
         finally
         {
+            drain.StreamClosed();
             metrics.StreamClosed(api);
+        }
+    }
+
+    /// <summary>
+    /// The next message, or false at the end of the stream. Once the shutdown began, waits at
+    /// most <see cref="IngestDrain.NextReadTimeout"/> for it, then ends the stream with
+    /// UNAVAILABLE: a read cancelled before a whole message arrived leaves it in the request
+    /// pipe unread, so resuming after the signal's cancellation loses nothing.
+    /// </summary>
+    private async Task<bool> NextAsync<TRequest>(IAsyncStreamReader<TRequest> requests, ServerCallContext context, CancellationToken reading)
+    {
+        if (!reading.IsCancellationRequested)
+        {
+            try
+            {
+                return await requests.MoveNext(reading).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (drain.IsDraining && !context.CancellationToken.IsCancellationRequested)
+            {
+                // The shutdown began while this stream waited: read on, briefly, below.
+            }
+        }
+
+        return await DrainNextAsync(requests, context).ConfigureAwait(false);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async Task<bool> DrainNextAsync<TRequest>(IAsyncStreamReader<TRequest> requests, ServerCallContext context)
+    {
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        quiet.CancelAfter(drain.NextReadTimeout());
+        try
+        {
+            return await requests.MoveNext(quiet.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            drain.StreamEndedByDrain();
+            throw new RpcException(new Status(StatusCode.Unavailable, ShuttingDownDetail));
         }
     }
 
