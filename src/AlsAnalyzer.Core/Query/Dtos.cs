@@ -9,6 +9,14 @@ namespace AlsAnalyzer.Core.Query;
 
 internal sealed record TopologyDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<NodeDto> Nodes, IReadOnlyList<EdgeDto> Edges)
 {
+    /// <summary>True when the answer holds only the busiest nodes and edges (<see cref="Omitted"/> says what is missing).</summary>
+    [JsonPropertyOrder(-1)]
+    public bool Truncated { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(-1)]
+    public OmittedDto? Omitted { get; init; }
+
     /// <summary>The Kubernetes cache's state when it is enabled: answers from a stale cache may name fewer peers.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public KubernetesStatusDto? Kubernetes { get; init; }
@@ -120,7 +128,16 @@ internal sealed record ServiceSummaryDto(
     LatencyDto? LatencyMs,
     long Connections);
 
-internal sealed record ServicesDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ServiceSummaryDto> Services);
+internal sealed record ServicesDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ServiceSummaryDto> Services)
+{
+    /// <summary>True when the list holds only the services with the most inbound calls (<see cref="Omitted"/> says what is missing).</summary>
+    [JsonPropertyOrder(-1)]
+    public bool Truncated { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(-1)]
+    public OmittedDto? Omitted { get; init; }
+}
 
 internal sealed record InstanceDto(string Name, long Inbound, long InboundErrors, long Outbound);
 
@@ -153,4 +170,12 @@ internal sealed record ServiceDetailDto(
 {
     /// <summary>The service's proxies as the metrics service reports them.</summary>
     public IReadOnlyList<ProxyDto> Proxies { get; init; } = [];
+
+    /// <summary>True when instances, endpoints or edges hold only the busiest (<see cref="Omitted"/> says what is missing).</summary>
+    [JsonPropertyOrder(-1)]
+    public bool Truncated { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(-1)]
+    public OmittedDto? Omitted { get; init; }
 }

@@ -5,48 +5,29 @@ using AlsAnalyzer.Core.Decoding;
 namespace AlsAnalyzer.Core.Query;
 
 /// <summary>The HTTP API's read side: topology, services, one service.</summary>
-internal static class TopologyQueries
+internal static partial class TopologyQueries
 {
-    /// <summary>The graph in the window; with a namespace, that namespace's nodes and their direct neighbours.</summary>
-    public static TopologyDto Topology(WindowView view, QueryWindow window, string? ns, Func<NodeRef, NodeRef, ClusterDto?>? upstream = null)
+    /// <summary>The graph in a folded window, unlimited; with a namespace, that namespace's nodes and their direct neighbours.</summary>
+    public static TopologyDto Topology(WindowView view, QueryWindow window, string? ns, Func<NodeRef, NodeRef, ClusterDto?>? upstream = null) =>
+        Topology([EdgeSlice.Of(view)], window, ns, QueryLimit.None, upstream);
+
+    /// <summary>Every service and gateway of a folded window, unlimited.</summary>
+    public static ServicesDto Services(WindowView view, QueryWindow window, string? ns) =>
+        Services([EdgeSlice.Of(view)], window, ns, QueryLimit.None);
+
+    /// <summary>
+    /// One service with its instances, endpoints and edges (each limited to the busiest
+    /// <paramref name="limit"/>); null when it was not seen in the window.
+    /// </summary>
+    public static ServiceDetailDto? Service(
+        WindowView view,
+        QueryWindow window,
+        string ns,
+        string name,
+        Func<NodeRef, IReadOnlyList<ProxyDto>>? proxies = null,
+        QueryLimit? limit = null)
     {
-        var nodes = new Dictionary<NodeRef, NodeDto>();
-        var edges = new List<EdgeDto>();
-        foreach (var (key, stats) in Sorted(view.Edges))
-        {
-            if (ns is not null && key.Source.Namespace != ns && key.Target.Namespace != ns)
-            {
-                continue;
-            }
-
-            nodes.TryAdd(key.Source, view.Node(key.Source));
-            nodes.TryAdd(key.Target, view.Node(key.Target));
-            var edge = Figures.Edge(key, stats);
-            var cluster = upstream is not null && key.Source.Kind == NodeKind.Service ? upstream(key.Source, key.Target) : null;
-            edges.Add(cluster is null ? edge : edge with { UpstreamCluster = cluster });
-        }
-
-        var nodeList = nodes.Values.OrderBy(n => n.Id, StringComparer.Ordinal).ToList();
-        return new TopologyDto(window.From, window.To, nodeList, edges);
-    }
-
-    public static ServicesDto Services(WindowView view, QueryWindow window, string? ns)
-    {
-        var list = new List<ServiceSummaryDto>();
-        foreach (var node in MeshNodes(view))
-        {
-            if (ns is null || node.Namespace == ns)
-            {
-                list.Add(Summary(view, window, node));
-            }
-        }
-
-        return new ServicesDto(window.From, window.To, list);
-    }
-
-    /// <summary>One service with its instances, endpoints and edges; null when it was not seen in the window.</summary>
-    public static ServiceDetailDto? Service(WindowView view, QueryWindow window, string ns, string name, Func<NodeRef, IReadOnlyList<ProxyDto>>? proxies = null)
-    {
+        var max = (limit ?? QueryLimit.None).Max;
         var node = NodeRef.Service(ns, name);
         var proxyList = proxies?.Invoke(node) ?? [];
         if (!MeshNodes(view).Contains(node) && proxyList.Count == 0)
@@ -54,36 +35,98 @@ internal static class TopologyQueries
             return null;
         }
 
-        var instances = view.Instances
-            .Where(p => p.Key.Service == node)
+        var instances = Busiest(
+                view.Instances.Where(p => p.Key.Service == node),
+                static p => new Rank(p.Value.Inbound + p.Value.Outbound, 0),
+                static p => p.Key.Instance,
+                max,
+                out var omittedInstances)
             .OrderBy(p => p.Key.Instance, StringComparer.Ordinal)
             .Select(p => new InstanceDto(p.Key.Instance, p.Value.Inbound, p.Value.InboundErrors, p.Value.Outbound))
             .ToList();
-        var endpoints = view.Endpoints
-            .Where(p => p.Key.Service == node)
+        var endpoints = Busiest(
+                view.Endpoints.Where(p => p.Key.Service == node),
+                static p => TrafficOf(p.Value).Rank,
+                static p => p.Key.Endpoint + " " + (int)p.Key.Protocol,
+                max,
+                out var omittedEndpoints)
             .OrderBy(p => p.Key.Endpoint, StringComparer.Ordinal)
             .ThenBy(p => p.Key.Protocol)
             .Select(p => Figures.Endpoint(p.Key, p.Value))
             .ToList();
-        var inbound = new List<EdgeDto>();
-        var outbound = new List<EdgeDto>();
-        foreach (var (key, stats) in Sorted(view.Edges))
+        long totalCalls = 0;
+        foreach (var (key, stats) in view.Edges)
+        {
+            if (key.Target == node || key.Source == node)
+            {
+                totalCalls += TrafficOf(stats).Calls;
+            }
+        }
+
+        var keptEdges = new Dictionary<EdgeKey, EdgeStats>();
+        var omittedEdges = 0;
+        long keptCalls = 0;
+        foreach (var inbound in (ReadOnlySpan<bool>)[true, false])
+        {
+            var side = Busiest(
+                view.Edges.Where(p => inbound ? p.Key.Target == node : p.Key.Source == node && p.Key.Target != node),
+                static p => TrafficOf(p.Value).Rank,
+                static p => p.Key.Source.Id + " " + p.Key.Target.Id + " " + (int)p.Key.Protocol,
+                max,
+                out var omitted);
+            omittedEdges += omitted;
+            foreach (var (key, stats) in side)
+            {
+                keptEdges.Add(key, stats);
+                keptCalls += TrafficOf(stats).Calls;
+            }
+        }
+
+        var inboundList = new List<EdgeDto>();
+        var outboundList = new List<EdgeDto>();
+        foreach (var (key, stats) in Sorted(keptEdges))
         {
             if (key.Target == node)
             {
-                inbound.Add(Figures.Edge(key, stats));
+                inboundList.Add(Figures.Edge(key, stats));
             }
 
             if (key.Source == node)
             {
-                outbound.Add(Figures.Edge(key, stats));
+                outboundList.Add(Figures.Edge(key, stats));
             }
         }
 
-        return new ServiceDetailDto(window.From, window.To, Summary(view, window, node), instances, endpoints, inbound, outbound)
+        var truncated = omittedInstances + omittedEndpoints + omittedEdges > 0;
+        return new ServiceDetailDto(window.From, window.To, Summary(view, window, node), instances, endpoints, inboundList, outboundList)
         {
             Proxies = proxyList,
+            Truncated = truncated,
+            Omitted = truncated
+                ? new OmittedDto(null, omittedEdges, null, omittedInstances, omittedEndpoints, totalCalls - keptCalls, OmittedDto.Share(totalCalls - keptCalls, totalCalls))
+                : null,
         };
+    }
+
+    private static Traffic TrafficOf(EdgeStats stats)
+    {
+        var t = default(Traffic);
+        t.Add(stats);
+        return t;
+    }
+
+    private static List<T> Busiest<T>(IEnumerable<T> items, Func<T, Rank> rank, Func<T, string> tie, int max, out int omitted)
+    {
+        var top = new TopN<T>(max);
+        var count = 0;
+        foreach (var item in items)
+        {
+            count++;
+            top.Offer(item, rank(item), tie);
+        }
+
+        omitted = count - top.Count;
+        return top.Items();
     }
 
     /// <summary>Inbound figures of a service: the preferred side of each inbound edge, summed.</summary>

@@ -46,6 +46,67 @@ internal sealed class WindowView
         return view;
     }
 
+    /// <summary>
+    /// The window as one service sees it: only its edges (either end), its endpoints and
+    /// instances, and the gateways among it and its neighbours. The rest of the ring is not copied.
+    /// </summary>
+    public static WindowView FoldFor(IReadOnlyList<KeyValuePair<long, MinuteBucket>> minutes, NodeRef node)
+    {
+        var view = new WindowView();
+        foreach (var (_, bucket) in minutes)
+        {
+            foreach (var (key, stats) in bucket.Edges)
+            {
+                if (key.Source == node || key.Target == node)
+                {
+                    GetOrAdd(view.Edges, key).Merge(stats);
+                }
+            }
+
+            foreach (var (key, stats) in bucket.Endpoints)
+            {
+                if (key.Service == node)
+                {
+                    GetOrAdd(view.Endpoints, key).Merge(stats);
+                }
+            }
+
+            foreach (var (key, stats) in bucket.Instances)
+            {
+                if (key.Service == node)
+                {
+                    if (!view.Instances.TryGetValue(key, out var existing))
+                    {
+                        existing = new InstanceStats();
+                        view.Instances.Add(key, existing);
+                    }
+
+                    existing.Merge(stats);
+                }
+            }
+        }
+
+        var seen = new HashSet<NodeRef> { node };
+        foreach (var key in view.Edges.Keys)
+        {
+            seen.Add(key.Source);
+            seen.Add(key.Target);
+        }
+
+        foreach (var (_, bucket) in minutes)
+        {
+            foreach (var gateway in bucket.Gateways)
+            {
+                if (seen.Contains(gateway))
+                {
+                    view.Gateways.Add(gateway);
+                }
+            }
+        }
+
+        return view;
+    }
+
     public string KindOf(NodeRef node) => node.Kind switch
     {
         NodeKind.Unknown => "unknown",

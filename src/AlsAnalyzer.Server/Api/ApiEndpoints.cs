@@ -12,26 +12,38 @@ internal static class ApiEndpoints
 {
     public static void MapAlsApi(this WebApplication app)
     {
-        app.MapGet("/api/v1/topology", (ApiQueryRunner api, ProxyRegistry proxies, KubernetesCache kubernetes, string? from, string? to, string? @namespace) =>
-            api.Run(from, to, @namespace, (view, window, ns) =>
-                TopologyQueries.Topology(view, window, ns, (source, target) => ProxyQueries.ForEdge(proxies, window, source, target)) with
+        app.MapGet("/api/v1/topology", (ApiQueryRunner api, ProxyRegistry proxies, KubernetesCache kubernetes, string? from, string? to, string? @namespace, string? limit) =>
+            api.RunAsync(from, to, @namespace, limit, q =>
+                q.Read(minutes => TopologyQueries.Topology(
+                    EdgeSlice.Of(minutes),
+                    q.Window,
+                    q.Namespace,
+                    q.Limit,
+                    (source, target) => ProxyQueries.ForEdge(proxies, q.Window, source, target))) with
                 {
                     Kubernetes = kubernetes.Enabled ? new KubernetesStatusDto(kubernetes.Synced, kubernetes.Stale, kubernetes.Current.Addresses) : null,
                 }));
 
-        app.MapGet("/api/v1/services", (ApiQueryRunner api, string? from, string? to, string? @namespace) =>
-            api.Run(from, to, @namespace, static (view, window, ns) => TopologyQueries.Services(view, window, ns)));
+        app.MapGet("/api/v1/services", (ApiQueryRunner api, string? from, string? to, string? @namespace, string? limit) =>
+            api.RunAsync(from, to, @namespace, limit, static q =>
+                q.Read(minutes => TopologyQueries.Services(EdgeSlice.Of(minutes), q.Window, q.Namespace, q.Limit))));
 
-        app.MapGet("/api/v1/services/{namespace}/{name}", (ApiQueryRunner api, ProxyRegistry proxies, string @namespace, string name, string? from, string? to) =>
-            api.Run(
+        app.MapGet("/api/v1/services/{namespace}/{name}", (ApiQueryRunner api, ProxyRegistry proxies, string @namespace, string name, string? from, string? to, string? limit) =>
+            api.RunAsync(
                 from,
                 to,
                 null,
-                (view, window, _) => TopologyQueries.Service(view, window, @namespace, name, node => ProxyQueries.ForService(proxies, window, node)),
+                limit,
+                q =>
+                {
+                    var node = Core.Model.NodeRef.Service(@namespace, name);
+                    var view = q.Read(minutes => WindowView.FoldFor(minutes, node));
+                    return TopologyQueries.Service(view, q.Window, @namespace, name, n => ProxyQueries.ForService(proxies, q.Window, n), q.Limit);
+                },
                 notFound: $"Service {@namespace}/{name} was not seen in the window."));
 
         app.MapGet("/api/v1/proxies", (ApiQueryRunner api, ProxyRegistry proxies, string? from, string? to, string? @namespace, string? service, string[]? stat) =>
-            api.Run(from, to, @namespace, (_, window, ns) => ProxyQueries.List(proxies, window, ns, service, stat ?? []), readsAccessLogs: false));
+            api.RunAsync(from, to, @namespace, null, q => ProxyQueries.List(proxies, q.Window, q.Namespace, service, stat ?? [])));
 
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<KubernetesOptions> options) =>

@@ -1,10 +1,14 @@
 using AlsAnalyzer.Server.Hosting;
+using AlsAnalyzer.Server.Metrics;
 
 namespace AlsAnalyzer.Server.Api;
 
 internal static class ApiServiceCollectionExtensions
 {
-    /// <summary>The HTTP API's settings and query runner; <see cref="ApiEndpoints.MapAlsApi"/> maps its routes.</summary>
+    /// <summary>The HTTP API's settings, query scheduler and runner, and self-metrics; <see cref="ApiEndpoints.MapAlsApi"/> maps its routes.</summary>
     public static IServiceCollection AddAlsApi(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddAlsSettings<ApiOptions>(configuration).AddSingleton<ApiQueryRunner>();
+        services.AddAlsSettings<ApiOptions>(configuration)
+            .AddSingleton<QueryScheduler>()
+            .AddSingleton<ApiQueryRunner>()
+            .AddAlsSelfMetrics<ApiMetrics>();
 }

@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace AlsAnalyzer.Core.Query;
+
+/// <summary>
+/// What a truncated answer left out: nodes, edges (or services, or a service's instances and endpoints), the calls they carried and
+/// that share (0..1) of the window's calls in the answer's scope.
+/// </summary>
+internal sealed record OmittedDto(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Nodes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Edges,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Services,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Instances,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Endpoints,
+    long Calls,
+    double TrafficShare)
+{
+    public static double Share(long part, long total) => total <= 0 ? 0 : Math.Round(part / (double)total, 4);
+}
