@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v flatc >/dev/null 2>&1 || need+=(flatbuffers-compiler)
+command -v victoria-metrics >/dev/null 2>&1 || need+=(victoria-metrics)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (apt) for the tests"
   SUDO=""

@@ -14,19 +14,21 @@ internal sealed class Aggregator
     private readonly SortedDictionary<long, MinuteBucket> _minutes = [];
     private readonly Lock _storeLock = new();
     private readonly AggregationOptions _limits;
+    private readonly IShardTables? _tables;
     private AggregationShard[] _shards;
     private OverflowCounts _overflowTotal;
     private long _shardsAdded;
     private long _swapsMidMessage;
 
-    public Aggregator(AggregationOptions limits, int? shardCount = null)
+    public Aggregator(AggregationOptions limits, int? shardCount = null, IShardTables? tables = null)
     {
         _limits = limits;
+        _tables = tables;
         var count = shardCount ?? Math.Max(2, Environment.ProcessorCount * 2);
         _shards = new AggregationShard[count];
         for (var i = 0; i < count; i++)
         {
-            _shards[i] = new AggregationShard(limits);
+            _shards[i] = new AggregationShard(limits, tables);
         }
     }
 
@@ -134,7 +136,7 @@ internal sealed class Aggregator
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ShardLease ClaimAdded()
     {
-        var shard = new AggregationShard(_limits);
+        var shard = new AggregationShard(_limits, _tables);
         if (!shard.TryClaim(out var buffer))
         {
             throw new System.Diagnostics.UnreachableException("a shard no other thread has seen is claimed");
@@ -192,6 +194,11 @@ internal sealed class Aggregator
 
                 target.Merge(bucket);
                 _overflowTotal.Add(target.TakeOverflow());
+            }
+
+            if (buffer.Table is { } table)
+            {
+                _tables!.Fold(table);
             }
         }
 

@@ -8,13 +8,16 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// buffer at a time - the writer that claimed the shard, and once the buffer is retired and
 /// its last writer has left, the collector that folds it.
 /// </summary>
-internal sealed class ShardBuffer(AggregationOptions limits) : ISideSink
+internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table = null) : ISideSink
 {
     // The bucket of the last record: entries of a message mostly fall in one minute.
     private long _lastMinute;
     private MinuteBucket? _lastBucket;
 
     public Dictionary<long, MinuteBucket> Buckets { get; } = [];
+
+    /// <summary>Another subsystem's table kept with this buffer (see <see cref="IShardTables"/>), if any.</summary>
+    public IShardTable? Table { get; } = table;
 
     public void Record(in SideRecord record)
     {
@@ -32,5 +35,6 @@ internal sealed class ShardBuffer(AggregationOptions limits) : ISideSink
         }
 
         bucket.Record(record);
+        Table?.Record(record);
     }
 }

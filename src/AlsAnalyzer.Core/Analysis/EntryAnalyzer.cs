@@ -22,6 +22,10 @@ internal sealed class EntryAnalyzer
     // named without splitting its URI (and allocating) again. Bounded: a mesh has one URI per
     // service account; past the bound a new URI is named but not kept.
     private const int MaxCertificateCallers = 10_000;
+
+    /// <summary>Istio's <c>destination_service</c> for calls through the passthrough and black hole clusters.</summary>
+    public const string PassthroughService = "PassthroughCluster";
+    public const string BlackHoleService = "BlackHoleCluster";
     private readonly ConcurrentDictionary<string, NodeRef> _certificateCallers = new(StringComparer.Ordinal);
     private int _certificateCallerCount;
 
@@ -84,6 +88,7 @@ internal sealed class EntryAnalyzer
             LatencyMicros = facts.LatencyMicros,
             BytesSent = facts.RequestBytes,
             BytesReceived = facts.ResponseBytes,
+            GrpcStatus = facts.GrpcStatus,
         };
         record.Error = record.StatusCode >= 500
             || record.StatusCode == 0
@@ -121,6 +126,7 @@ internal sealed class EntryAnalyzer
             BytesReceived = (long)received,
             ConnectionsOpened = opened ? 1 : 0,
             Connections = closed ? 1 : 0,
+            GrpcStatus = -1,
         };
         record.Error = ResponseFlagSet.IsFailure(record.Flags);
 
@@ -198,8 +204,13 @@ internal sealed class EntryAnalyzer
         }
 
         // On the server side the request arrived on one of the reporter's own addresses.
-        var (self, selfInstance) = Reporter(reporter, chain, server ? facts.DownstreamLocalIp : default);
+        var (self, selfInstance, selfWorkload) = Reporter(reporter, chain, server ? facts.DownstreamLocalIp : default);
         record.Passthrough = cluster.Cluster.Kind is ClusterKind.Passthrough or ClusterKind.InboundPassthrough;
+        record.SourcePrincipal = string.Empty;
+        record.TargetPrincipal = string.Empty;
+        record.DestinationHost = string.Empty;
+        record.CallerPrincipal = string.Empty;
+        var waypoint = reporter.Role == ProxyRole.Waypoint;
         var known = true;
         if (server)
         {
@@ -212,12 +223,25 @@ internal sealed class EntryAnalyzer
             serverRecord.Target = self;
             serverRecord.TargetInstance = selfInstance;
             serverRecord.TargetIsGateway = reporter.ReportsBothSides;
+            serverRecord.SourceWorkload = peer?.ToWorkloadId();
+            serverRecord.TargetWorkload = selfWorkload;
+            serverRecord.SourcePrincipal = facts.PeerSpiffe;
+            serverRecord.TargetPrincipal = facts.LocalSpiffe;
+
+            // One Istio series per entry: a sidecar's inbound half; a gateway's or waypoint's
+            // client half, unless it called no upstream.
+            serverRecord.Istio = !reporter.ReportsBothSides ? IstioReport.Destination
+                : client ? IstioReport.None
+                : waypoint ? IstioReport.WaypointNoUpstream : IstioReport.SourceNoUpstream;
 
             // Server side: mutual TLS when the peer presented a certificate with a URI SAN (SPIFFE) and we presented ours.
             serverRecord.TlsKnown = true;
             serverRecord.Mtls = facts.HasTls && facts.PeerHasUriSan && facts.HasLocalCertificate;
             known &= !serverRecord.Source.IsUnknown && !serverRecord.Target.IsUnknown;
             sink.Record(serverRecord);
+            record.Caller = serverRecord.Source;
+            record.CallerWorkload = serverRecord.SourceWorkload;
+            record.CallerPrincipal = serverRecord.SourcePrincipal;
         }
 
         if (client)
@@ -231,6 +255,16 @@ internal sealed class EntryAnalyzer
             clientRecord.Target = peer?.ToNode() ?? DestinationFromCluster(reporter, chain, ref facts, cluster);
             clientRecord.TargetInstance = peer?.Instance ?? string.Empty;
             clientRecord.TargetIsGateway = peer?.IsGateway ?? false;
+            clientRecord.SourceWorkload = selfWorkload;
+            clientRecord.TargetWorkload = peer?.ToWorkloadId();
+            clientRecord.DestinationHost = cluster.Cluster.Kind switch
+            {
+                ClusterKind.Outbound => cluster.Cluster.Host,
+                ClusterKind.Passthrough => PassthroughService,
+                ClusterKind.BlackHole => BlackHoleService,
+                _ => string.Empty,
+            };
+            clientRecord.Istio = waypoint ? IstioReport.Waypoint : IstioReport.Source;
             if (cluster.Cluster.Kind == ClusterKind.BlackHole)
             {
                 // The mesh refused the call: it failed whatever the response code says.
@@ -261,11 +295,11 @@ internal sealed class EntryAnalyzer
     /// workload, the pod name or <c>node.cluster</c> is used. The lookups run per entry only
     /// for such thin reporters; with k8s-mesh each is one dictionary probe.
     /// </summary>
-    private static (NodeRef Node, string Instance) Reporter(StreamIdentity reporter, IPeerAnalyzer[] chain, IpText localIp)
+    private static (NodeRef Node, string Instance, WorkloadId Workload) Reporter(StreamIdentity reporter, IPeerAnalyzer[] chain, IpText localIp)
     {
         if (reporter.NamedByLabels)
         {
-            return (reporter.Node, reporter.Instance);
+            return (reporter.Node, reporter.Instance, OwnWorkload(reporter));
         }
 
         foreach (var ip in reporter.InstanceIps)
@@ -274,7 +308,7 @@ internal sealed class EntryAnalyzer
             {
                 if (chain[i].IdentifyAddress(ip) is { IsIdentified: true } peer)
                 {
-                    return (peer.ToNode(), peer.Instance);
+                    return (peer.ToNode(), peer.Instance, peer.ToWorkloadId());
                 }
             }
         }
@@ -285,13 +319,16 @@ internal sealed class EntryAnalyzer
             {
                 if (chain[i].IdentifyAddress(localIp) is { IsIdentified: true } peer)
                 {
-                    return (peer.ToNode(), peer.Instance);
+                    return (peer.ToNode(), peer.Instance, peer.ToWorkloadId());
                 }
             }
         }
 
-        return (reporter.Node, reporter.Instance);
+        return (reporter.Node, reporter.Instance, OwnWorkload(reporter));
     }
+
+    private static WorkloadId OwnWorkload(StreamIdentity reporter) =>
+        reporter.WorkloadId ?? new WorkloadId(reporter.Workload, reporter.Version, reporter.Cluster);
 
     private static PeerInfo? Identify(IPeerAnalyzer[] chain, ref EntryFacts facts, PeerPosition position, IngestTally tally)
     {

@@ -51,4 +51,51 @@ internal struct SideRecord
 
     /// <summary>The call bypassed the mesh's service registry (passthrough clusters).</summary>
     public bool Passthrough;
+
+    // What Istio's standard metrics label a call with, beyond the topology's nodes. References
+    // to cached objects and interned strings: copying them costs no allocation.
+
+    /// <summary>Which Istio series this record counts under, if any (one per entry).</summary>
+    public IstioReport Istio;
+
+    /// <summary>The workloads behind <see cref="Source"/> and <see cref="Target"/>, when known.</summary>
+    public WorkloadId? SourceWorkload;
+    public WorkloadId? TargetWorkload;
+
+    /// <summary>Server side: the caller's and the server's SPIFFE identities from the TLS properties; empty when unknown.</summary>
+    public string SourcePrincipal;
+    public string TargetPrincipal;
+
+    /// <summary>Client side: the service host the upstream cluster names (<c>outbound|port|subset|host</c>); empty otherwise.</summary>
+    public string DestinationHost;
+
+    /// <summary>gRPC status, -1 when absent.</summary>
+    public int GrpcStatus;
+
+    /// <summary>A waypoint's client half: the caller its server half saw (Istio's waypoint series run from caller to destination).</summary>
+    public NodeRef Caller;
+    public WorkloadId? CallerWorkload;
+    public string CallerPrincipal;
+}
+
+/// <summary>Which of Istio's reporters a side record counts as (<c>reporter</c> label).</summary>
+internal enum IstioReport : byte
+{
+    /// <summary>Not counted: the other half of the same entry is.</summary>
+    None,
+
+    /// <summary>A sidecar's outbound call, or a gateway's upstream half.</summary>
+    Source,
+
+    /// <summary>A sidecar's inbound call.</summary>
+    Destination,
+
+    /// <summary>A waypoint's upstream half; the source labels come from <see cref="SideRecord.Caller"/>.</summary>
+    Waypoint,
+
+    /// <summary>A gateway that answered by itself: counted from its server half, destination unknown.</summary>
+    SourceNoUpstream,
+
+    /// <summary>A waypoint that answered by itself: counted from its server half, destination unknown.</summary>
+    WaypointNoUpstream,
 }

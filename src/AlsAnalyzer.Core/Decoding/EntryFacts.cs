@@ -16,6 +16,7 @@ internal struct EntryFacts
         UpstreamCluster = string.Empty,
         Cluster = ClusterNames.Empty,
         PeerSpiffe = string.Empty,
+        LocalSpiffe = string.Empty,
         Endpoint = string.Empty,
         AuthorityHost = string.Empty,
         GrpcStatus = -1,
@@ -51,6 +52,9 @@ internal struct EntryFacts
 
     /// <summary>The peer certificate's first <c>spiffe://</c> URI SAN, or empty.</summary>
     public string PeerSpiffe;
+
+    /// <summary>The local (own) certificate's first <c>spiffe://</c> URI SAN, or empty.</summary>
+    public string LocalSpiffe;
 
     public PeerDecodeStatus UpstreamPeerStatus;
     public PeerInfo? UpstreamPeer;

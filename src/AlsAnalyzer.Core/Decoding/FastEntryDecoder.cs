@@ -551,55 +551,28 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
         {
             if (f == F.Tls.LocalCertificateProperties && w == F.WireLength)
             {
-                r.Bytes();
                 facts.HasLocalCertificate = true;
+                if (!Certificate(r.Bytes(), out _, out var spiffe))
+                {
+                    return false;
+                }
+
+                if (facts.LocalSpiffe.Length == 0 && !spiffe.IsEmpty)
+                {
+                    facts.LocalSpiffe = strings.InternUtf8(spiffe);
+                }
             }
             else if (f == F.Tls.PeerCertificateProperties && w == F.WireLength)
             {
-                var cert = new ProtoReader(r.Bytes());
-                while (cert.NextField(out var cf, out var cw))
-                {
-                    if (cf != F.Tls.SubjectAltName || cw != F.WireLength)
-                    {
-                        cert.Skip(cw, cf);
-                        continue;
-                    }
-
-                    var san = new ProtoReader(cert.Bytes());
-                    ReadOnlySpan<byte> uri = default;
-                    var isUri = false;
-                    while (san.NextField(out var sf, out var sw))
-                    {
-                        if (sw == F.WireLength && sf is F.Tls.SanUri or F.Tls.SanDns)
-                        {
-                            var v = san.Bytes();
-                            isUri = sf == F.Tls.SanUri;
-                            uri = isUri ? v : default;
-                        }
-                        else
-                        {
-                            san.Skip(sw, sf);
-                        }
-                    }
-
-                    if (san.Failed)
-                    {
-                        return false;
-                    }
-
-                    if (isUri && !uri.IsEmpty)
-                    {
-                        facts.PeerHasUriSan = true;
-                        if (facts.PeerSpiffe.Length == 0 && uri.StartsWith(Spiffe))
-                        {
-                            facts.PeerSpiffe = strings.InternUtf8(uri);
-                        }
-                    }
-                }
-
-                if (cert.Failed)
+                if (!Certificate(r.Bytes(), out var hasUri, out var spiffe))
                 {
                     return false;
+                }
+
+                facts.PeerHasUriSan |= hasUri;
+                if (facts.PeerSpiffe.Length == 0 && !spiffe.IsEmpty)
+                {
+                    facts.PeerSpiffe = strings.InternUtf8(spiffe);
                 }
             }
             else
@@ -609,6 +582,55 @@ internal sealed class FastEntryDecoder(InternTable strings, EndpointTable endpoi
         }
 
         return !r.Failed;
+    }
+
+    /// <summary>A certificate's URI SANs: whether it has any, and its first <c>spiffe://</c> one.</summary>
+    private static bool Certificate(ReadOnlySpan<byte> certificate, out bool hasUri, out ReadOnlySpan<byte> spiffe)
+    {
+        hasUri = false;
+        spiffe = default;
+        var cert = new ProtoReader(certificate);
+        while (cert.NextField(out var cf, out var cw))
+        {
+            if (cf != F.Tls.SubjectAltName || cw != F.WireLength)
+            {
+                cert.Skip(cw, cf);
+                continue;
+            }
+
+            var san = new ProtoReader(cert.Bytes());
+            ReadOnlySpan<byte> uri = default;
+            var isUri = false;
+            while (san.NextField(out var sf, out var sw))
+            {
+                if (sw == F.WireLength && sf is F.Tls.SanUri or F.Tls.SanDns)
+                {
+                    var v = san.Bytes();
+                    isUri = sf == F.Tls.SanUri;
+                    uri = isUri ? v : default;
+                }
+                else
+                {
+                    san.Skip(sw, sf);
+                }
+            }
+
+            if (san.Failed)
+            {
+                return false;
+            }
+
+            if (isUri && !uri.IsEmpty)
+            {
+                hasUri = true;
+                if (spiffe.IsEmpty && uri.StartsWith(Spiffe))
+                {
+                    spiffe = uri;
+                }
+            }
+        }
+
+        return !cert.Failed;
     }
 
     private static bool Request(ReadOnlySpan<byte> request, ref HttpParts http)

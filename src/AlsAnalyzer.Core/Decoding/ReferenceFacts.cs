@@ -104,6 +104,16 @@ internal static class ReferenceFacts
         {
             facts.HasTls = true;
             facts.HasLocalCertificate = tls.LocalCertificateProperties is not null;
+            foreach (var san in tls.LocalCertificateProperties?.SubjectAltName ?? [])
+            {
+                if (san.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri
+                    && facts.LocalSpiffe.Length == 0
+                    && san.Uri.StartsWith("spiffe://", StringComparison.Ordinal))
+                {
+                    facts.LocalSpiffe = san.Uri;
+                }
+            }
+
             foreach (var san in tls.PeerCertificateProperties?.SubjectAltName ?? [])
             {
                 if (san.SanCase == TLSProperties.Types.CertificateProperties.Types.SubjectAltName.SanOneofCase.Uri && san.Uri.Length > 0)

@@ -33,6 +33,9 @@ internal sealed record StreamIdentity
 
     public string LogName { get; init; } = string.Empty;
 
+    /// <summary>The reporter's workload, version and cluster as one shared value, made once per stream (null: made on use).</summary>
+    public WorkloadId? WorkloadId { get; init; }
+
     /// <summary>True when the role makes one entry produce a server half and a client half.</summary>
     public bool ReportsBothSides => Role != ProxyRole.Sidecar;
 }

@@ -76,6 +76,7 @@ internal static class StreamIdentityParser
             Workload = workload,
             Version = version,
             Cluster = metadata.GetString("CLUSTER_ID"),
+            WorkloadId = new WorkloadId(workload, version, metadata.GetString("CLUSTER_ID")),
             InstanceIps = [.. ips],
             LogName = logName,
         };

@@ -9,6 +9,7 @@ internal sealed record PeerInfo
 {
     // A box, so that a peer shared by ingest threads publishes its node in one reference write.
     private StrongBox<NodeRef>? _node;
+    private WorkloadId? _workloadId;
 
     public PeerInfo()
     {
@@ -48,6 +49,9 @@ internal sealed record PeerInfo
 
     /// <summary>The node this peer is (made once: peers are cached and named by every entry).</summary>
     public NodeRef ToNode() => (_node ??= new StrongBox<NodeRef>(IsIdentified ? NodeRef.Service(Namespace, Service) : NodeRef.Unknown)).Value;
+
+    /// <summary>The peer's workload, version and cluster as one shared value (made once: peers are cached).</summary>
+    public WorkloadId ToWorkloadId() => _workloadId ??= new WorkloadId(Workload, Version, Cluster);
 
     public bool Equals(PeerInfo? other) =>
         other is not null

@@ -2,6 +2,7 @@ using System.Net;
 using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Server.Api;
 using AlsAnalyzer.Server.Ingest;
+using AlsAnalyzer.Server.IstioMetrics;
 using AlsAnalyzer.Server.Metrics;
 using AlsAnalyzer.Server.Security;
 using System.Net.Security;
@@ -30,6 +31,7 @@ internal static class AlsHost
             .AddAlsIngest(configuration)
             .AddAlsAnalysis(configuration)
             .AddAlsAggregation(configuration)
+            .AddAlsIstioMetrics(configuration)
             .AddAlsKubernetes(configuration)
             .AddAlsMetricsService(configuration)
             .AddAlsApi(configuration)
@@ -50,6 +52,7 @@ internal static class AlsHost
         app.MapGrpcService<MetricsIngestService>();
         app.MapGrpcHealthChecksService();
         app.MapAlsApi();
+        app.MapAlsIstioMetrics();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             // Every component's series exist from the first scrape, before its first use.

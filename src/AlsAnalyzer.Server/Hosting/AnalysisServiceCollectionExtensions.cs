@@ -27,7 +27,7 @@ internal static class AnalysisServiceCollectionExtensions
     public static IServiceCollection AddAlsAggregation(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAlsSettings<AggregationOptions>(configuration);
-        services.AddSingleton(sp => new Aggregator(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
+        services.AddSingleton(sp => new Aggregator(sp.GetRequiredService<IOptions<AggregationOptions>>().Value, tables: sp.GetService<IShardTables>()));
         services.AddAlsSelfMetrics<AggregationMetrics>();
         services.AddHostedService<Collector>();
         return services;
