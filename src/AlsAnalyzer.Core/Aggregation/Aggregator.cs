@@ -19,16 +19,20 @@ internal sealed class Aggregator
     private long _shardsAdded;
     private long _swapsMidMessage;
 
-    public Aggregator(AggregationOptions limits, int? shardCount = null)
+    public Aggregator(AggregationOptions limits, int? shardCount = null, SampleStore? samples = null)
     {
         _limits = limits;
+        Samples = samples;
         var count = shardCount ?? Math.Max(2, Environment.ProcessorCount * 2);
         _shards = new AggregationShard[count];
         for (var i = 0; i < count; i++)
         {
-            _shards[i] = new AggregationShard(limits);
+            _shards[i] = new AggregationShard(limits, samples);
         }
     }
+
+    /// <summary>The per-edge sample reservoirs the shards' candidates are merged into, if sampling is on.</summary>
+    public SampleStore? Samples { get; }
 
     /// <summary>Shards now: the initial ones plus any added when every shard was busy.</summary>
     public int ShardCount => Volatile.Read(ref _shards).Length;
@@ -134,7 +138,7 @@ internal sealed class Aggregator
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ShardLease ClaimAdded()
     {
-        var shard = new AggregationShard(_limits);
+        var shard = new AggregationShard(_limits, Samples);
         if (!shard.TryClaim(out var buffer))
         {
             throw new System.Diagnostics.UnreachableException("a shard no other thread has seen is claimed");
@@ -192,6 +196,11 @@ internal sealed class Aggregator
 
                 target.Merge(bucket);
                 _overflowTotal.Add(target.TakeOverflow());
+            }
+
+            if (buffer.Samples is { } candidates)
+            {
+                Samples?.Merge(candidates);
             }
         }
 

@@ -8,13 +8,19 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// buffer at a time - the writer that claimed the shard, and once the buffer is retired and
 /// its last writer has left, the collector that folds it.
 /// </summary>
-internal sealed class ShardBuffer(AggregationOptions limits) : ISideSink
+internal sealed class ShardBuffer(AggregationOptions limits, SampleStore? samples = null) : ISideSink
 {
     // The bucket of the last record: entries of a message mostly fall in one minute.
     private long _lastMinute;
     private MinuteBucket? _lastBucket;
 
     public Dictionary<long, MinuteBucket> Buckets { get; } = [];
+
+    /// <summary>Sample candidates, made on the first record offered.</summary>
+    public SampleCapture? Samples { get; private set; }
+
+    /// <summary>The entry just analysed left a sample candidate waiting for its bytes (<see cref="AttachSample"/>).</summary>
+    public bool PendingSample { get; private set; }
 
     public void Record(in SideRecord record)
     {
@@ -31,6 +37,19 @@ internal sealed class ShardBuffer(AggregationOptions limits) : ISideSink
             _lastBucket = bucket;
         }
 
-        bucket.Record(record);
+        var edge = bucket.Record(record);
+
+        // Two compares per record; only failing calls and calls slower than the edge's kept ones go further.
+        if ((record.LatencyMicros > edge.SampleFloor || (record.Error && !edge.SampleErrorsFull)) && samples is not null)
+        {
+            PendingSample |= (Samples ??= new SampleCapture(samples)).Offer(edge, record);
+        }
+    }
+
+    /// <summary>Gives the entry's bytes to the candidates its records left (rare: call only when <see cref="PendingSample"/>).</summary>
+    public void AttachSample(ReadOnlySpan<byte> entry)
+    {
+        Samples?.Attach(entry);
+        PendingSample = false;
     }
 }

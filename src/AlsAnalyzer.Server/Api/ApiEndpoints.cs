@@ -33,6 +33,7 @@ internal static class ApiEndpoints
         app.MapGet("/api/v1/proxies", (ApiQueryRunner api, ProxyRegistry proxies, string? from, string? to, string? @namespace, string? service, string[]? stat) =>
             api.Run(from, to, @namespace, (_, window, ns) => ProxyQueries.List(proxies, window, ns, service, stat ?? []), readsAccessLogs: false));
 
+        app.MapAlsSamples();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<KubernetesOptions> options) =>
         {
