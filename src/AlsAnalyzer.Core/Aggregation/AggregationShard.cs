@@ -33,12 +33,13 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// operation per message (50 entries in the corpora), and with two shards per core a writer
 /// finds its processor's shard free unless another writer was preempted inside it.</para>
 /// </summary>
-internal sealed class AggregationShard(AggregationOptions limits, IShardTables? tables = null)
+internal sealed class AggregationShard(AggregationOptions limits, IShardTables? tables = null, SampleStore? samples = null)
 {
     private readonly AggregationOptions _limits = limits;
+    private readonly SampleStore? _samples = samples;
     private PaddedSequence _sequence;
     private readonly IShardTables? _tables = tables;
-    private ShardBuffer _active = new(limits, tables?.Rent());
+    private ShardBuffer _active = new(limits, tables?.Rent(), samples);
 
     // Collector-only (callers serialise Retire): the sequence read before the last swap. The
     // same value later means no writer has claimed the shard since, so the buffer swapped in
@@ -78,7 +79,7 @@ internal sealed class AggregationShard(AggregationOptions limits, IShardTables? 
         }
 
         _sequenceAtRetire = before;
-        var retired = Interlocked.Exchange(ref _active, new ShardBuffer(_limits, _tables?.Rent()));
+        var retired = Interlocked.Exchange(ref _active, new ShardBuffer(_limits, _tables?.Rent(), _samples));
         sequence = Volatile.Read(ref _sequence.Value);
         return retired;
     }

@@ -20,17 +20,21 @@ internal sealed class Aggregator
     private long _shardsAdded;
     private long _swapsMidMessage;
 
-    public Aggregator(AggregationOptions limits, int? shardCount = null, IShardTables? tables = null)
+    public Aggregator(AggregationOptions limits, int? shardCount = null, IShardTables? tables = null, SampleStore? samples = null)
     {
         _limits = limits;
         _tables = tables;
+        Samples = samples;
         var count = shardCount ?? Math.Max(2, Environment.ProcessorCount * 2);
         _shards = new AggregationShard[count];
         for (var i = 0; i < count; i++)
         {
-            _shards[i] = new AggregationShard(limits, tables);
+            _shards[i] = new AggregationShard(limits, tables, samples);
         }
     }
+
+    /// <summary>The per-edge sample reservoirs the shards' candidates are merged into, if sampling is on.</summary>
+    public SampleStore? Samples { get; }
 
     /// <summary>Shards now: the initial ones plus any added when every shard was busy.</summary>
     public int ShardCount => Volatile.Read(ref _shards).Length;
@@ -136,7 +140,7 @@ internal sealed class Aggregator
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ShardLease ClaimAdded()
     {
-        var shard = new AggregationShard(_limits, _tables);
+        var shard = new AggregationShard(_limits, _tables, Samples);
         if (!shard.TryClaim(out var buffer))
         {
             throw new System.Diagnostics.UnreachableException("a shard no other thread has seen is claimed");
@@ -199,6 +203,11 @@ internal sealed class Aggregator
             if (buffer.Table is { } table)
             {
                 _tables!.Fold(table);
+            }
+
+            if (buffer.Samples is { } candidates)
+            {
+                Samples?.Merge(candidates);
             }
         }
 

@@ -12,6 +12,12 @@ internal sealed class EdgeStats
     public SideStats? Client;
     public SideStats? Server;
 
+    /// <summary>Shard buffers only: latency a record must exceed to be offered as a sample (<see cref="SampleCapture"/>).</summary>
+    public long SampleFloor = long.MinValue;
+
+    /// <summary>Shard buffers only: the edge has as many failing-call candidates as it keeps.</summary>
+    public bool SampleErrorsFull;
+
     public void Add(in SideRecord r)
     {
         var side = r.Reporter == ReporterSide.Client ? (Client ??= new SideStats()) : (Server ??= new SideStats());

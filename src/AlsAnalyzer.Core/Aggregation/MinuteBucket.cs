@@ -43,9 +43,11 @@ internal sealed class MinuteBucket(AggregationOptions limits)
         return o;
     }
 
-    public void Record(in SideRecord r)
+    /// <summary>Counts one side record; returns the edge's stats (for the sample floor).</summary>
+    public EdgeStats Record(in SideRecord r)
     {
-        EdgeFor(new EdgeKey(r.Source, r.Target, r.Protocol), 1).Add(r);
+        var edge = EdgeFor(new EdgeKey(r.Source, r.Target, r.Protocol), 1);
+        edge.Add(r);
         if (r.Endpoint.Length > 0)
         {
             MemoizedEndpoint(r.Target, r.Protocol, r.Endpoint).Add(r);
@@ -83,6 +85,8 @@ internal sealed class MinuteBucket(AggregationOptions limits)
         {
             Gateways.Add(r.Target);
         }
+
+        return edge;
     }
 
     public void Merge(MinuteBucket other)

@@ -8,7 +8,7 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// buffer at a time - the writer that claimed the shard, and once the buffer is retired and
 /// its last writer has left, the collector that folds it.
 /// </summary>
-internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table = null) : ISideSink
+internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table = null, SampleStore? samples = null) : ISideSink
 {
     // The bucket of the last record: entries of a message mostly fall in one minute.
     private long _lastMinute;
@@ -18,6 +18,12 @@ internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table 
 
     /// <summary>Another subsystem's table kept with this buffer (see <see cref="IShardTables"/>), if any.</summary>
     public IShardTable? Table { get; } = table;
+
+    /// <summary>Sample candidates, made on the first record offered.</summary>
+    public SampleCapture? Samples { get; private set; }
+
+    /// <summary>The entry just analysed left a sample candidate waiting for its bytes (<see cref="AttachSample"/>).</summary>
+    public bool PendingSample { get; private set; }
 
     public void Record(in SideRecord record)
     {
@@ -34,7 +40,20 @@ internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table 
             _lastBucket = bucket;
         }
 
-        bucket.Record(record);
+        var edge = bucket.Record(record);
         Table?.Record(record);
+
+        // Two compares per record; only failing calls and calls slower than the edge's kept ones go further.
+        if ((record.LatencyMicros > edge.SampleFloor || (record.Error && !edge.SampleErrorsFull)) && samples is not null)
+        {
+            PendingSample |= (Samples ??= new SampleCapture(samples)).Offer(edge, record);
+        }
+    }
+
+    /// <summary>Gives the entry's bytes to the candidates its records left (rare: call only when <see cref="PendingSample"/>).</summary>
+    public void AttachSample(ReadOnlySpan<byte> entry)
+    {
+        Samples?.Attach(entry);
+        PendingSample = false;
     }
 }

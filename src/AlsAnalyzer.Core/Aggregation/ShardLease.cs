@@ -19,5 +19,14 @@ internal readonly ref struct ShardLease
 
     public ShardBuffer Sink { get; }
 
-    public void Dispose() => _shard.Release();
+    public void Dispose()
+    {
+        // A candidate left without its entry's bytes (an analysis that threw) must not take the next entry's.
+        if (Sink.PendingSample)
+        {
+            Sink.AttachSample(default);
+        }
+
+        _shard.Release();
+    }
 }

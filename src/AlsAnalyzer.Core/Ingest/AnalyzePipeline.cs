@@ -57,6 +57,9 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
     public MessageResult Process(ReadOnlySpan<byte> payload, AccessLogStreamState stream, IngestTally tally)
     {
         var facts = ArrayPool<EntryFacts>.Shared.Rent(64);
+
+        // Where each entry lies in the payload, for the rare entry that leaves a sample candidate.
+        var spans = ArrayPool<Range>.Shared.Rent(64);
         var count = 0;
         try
         {
@@ -81,7 +84,7 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
                         kind = f;
                     }
 
-                    if (!DecodeEntries(r.Bytes(), f == F.StreamAccessLogsMessage.HttpLogs, ref facts, ref count))
+                    if (!DecodeEntries(payload, r.Bytes(), f == F.StreamAccessLogsMessage.HttpLogs, ref facts, ref spans, ref count))
                     {
                         return Malformed("an access log entry does not parse");
                     }
@@ -126,6 +129,10 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
                     for (var i = 0; i < count; i++)
                     {
                         _analyzer.AnalyzeHttp(identity, ref facts[i], clock, tally, lease.Sink);
+                        if (lease.Sink.PendingSample)
+                        {
+                            lease.Sink.AttachSample(payload[spans[i]]);
+                        }
                     }
                 }
                 else if (kind == F.StreamAccessLogsMessage.TcpLogs)
@@ -134,6 +141,10 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
                     for (var i = 0; i < count; i++)
                     {
                         _analyzer.AnalyzeTcp(identity, ref facts[i], clock, tally, lease.Sink, connections);
+                        if (lease.Sink.PendingSample)
+                        {
+                            lease.Sink.AttachSample(payload[spans[i]]);
+                        }
                     }
                 }
             }
@@ -145,12 +156,13 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
             // The facts hold strings and peers: clear them so the pooled array keeps nothing alive.
             Array.Clear(facts, 0, count);
             ArrayPool<EntryFacts>.Shared.Return(facts);
+            ArrayPool<Range>.Shared.Return(spans);
         }
     }
 
     private static MessageResult Malformed(string error) => new(MessageStatus.Malformed, error);
 
-    private bool DecodeEntries(ReadOnlySpan<byte> list, bool http, ref EntryFacts[] facts, ref int count)
+    private bool DecodeEntries(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> list, bool http, ref EntryFacts[] facts, ref Range[] spans, ref int count)
     {
         var decodePeers = http ? _analyzer.DecodeHttpPeers : _analyzer.DecodeTcpPeers;
         var r = new ProtoReader(list);
@@ -175,7 +187,14 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
                 Array.Clear(facts, 0, count);
                 ArrayPool<EntryFacts>.Shared.Return(facts);
                 facts = larger;
+                var largerSpans = ArrayPool<Range>.Shared.Rent(facts.Length);
+                Array.Copy(spans, largerSpans, count);
+                ArrayPool<Range>.Shared.Return(spans);
+                spans = largerSpans;
             }
+
+            payload.Overlaps(entry, out var offset);
+            spans[count] = new Range(offset, offset + entry.Length);
 
             var ok = http ? _decoder.DecodeHttp(entry, decodePeers, out facts[count]) : _decoder.DecodeTcp(entry, decodePeers, out facts[count]);
             if (!ok)

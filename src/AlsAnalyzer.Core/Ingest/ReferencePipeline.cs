@@ -59,6 +59,10 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
                 {
                     var facts = ReferenceFacts.Http(entry, analyzer.DecodeHttpPeers, Clusters);
                     analyzer.AnalyzeHttp(identity, ref facts, clock, tally, lease.Sink);
+                    if (lease.Sink.PendingSample)
+                    {
+                        lease.Sink.AttachSample(entry.ToByteArray());
+                    }
                 }
             }
             else if (message.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs)
@@ -68,6 +72,10 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
                 {
                     var facts = ReferenceFacts.Tcp(entry, analyzer.DecodeTcpPeers, Clusters);
                     analyzer.AnalyzeTcp(identity, ref facts, clock, tally, lease.Sink, connections);
+                    if (lease.Sink.PendingSample)
+                    {
+                        lease.Sink.AttachSample(entry.ToByteArray());
+                    }
                 }
             }
         }

@@ -45,6 +45,7 @@ internal static class ApiEndpoints
         app.MapGet("/api/v1/proxies", (ApiQueryRunner api, ProxyRegistry proxies, string? from, string? to, string? @namespace, string? service, string[]? stat) =>
             api.RunAsync(from, to, @namespace, null, q => ProxyQueries.List(proxies, q.Window, q.Namespace, service, stat ?? [])));
 
+        app.MapAlsSamples();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<KubernetesOptions> options) =>
         {

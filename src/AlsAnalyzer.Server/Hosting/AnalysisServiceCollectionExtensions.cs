@@ -23,12 +23,15 @@ internal static class AnalysisServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The minute ring, the collector that folds the ingest shards into it, and its self-metrics.</summary>
+    /// <summary>The minute ring, the per-edge samples, the collector that folds the ingest shards into it, and its self-metrics.</summary>
     public static IServiceCollection AddAlsAggregation(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAlsSettings<AggregationOptions>(configuration);
-        services.AddSingleton(sp => new Aggregator(sp.GetRequiredService<IOptions<AggregationOptions>>().Value, tables: sp.GetService<IShardTables>()));
+        services.AddAlsSettings<SampleOptions>(configuration);
+        services.AddSingleton(sp => new SampleStore(sp.GetRequiredService<IOptions<SampleOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Aggregator(sp.GetRequiredService<IOptions<AggregationOptions>>().Value, tables: sp.GetService<IShardTables>(), samples: sp.GetRequiredService<SampleStore>()));
         services.AddAlsSelfMetrics<AggregationMetrics>();
+        services.AddAlsSelfMetrics<SampleMetrics>();
         services.AddHostedService<Collector>();
         return services;
     }

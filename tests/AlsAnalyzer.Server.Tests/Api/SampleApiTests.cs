@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json;
+using AlsAnalyzer.Server.Tests.Support;
+using AlsAnalyzer.Testing;
+using static AlsAnalyzer.Server.Tests.Support.MeshScenario;
+
+namespace AlsAnalyzer.Server.Tests.Api;
+
+/// <summary>
+/// <c>/api/v1/samples</c> on the real server fed the bookinfo-like mesh through a real gRPC
+/// client: the failing and slowest calls behind an edge, with the fields the fast decoder skips.
+/// </summary>
+public sealed class SampleApiTests : IAsyncLifetime
+{
+    private const string SecretPath = "/cart/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl";
+    private AlsTestServer _server = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await AlsTestServer.StartAsync("MaxSamplesPerEdge=10");
+        using var client = new AlsClient(_server.GrpcAddress);
+        var start = DateTimeOffset.UtcNow.AddSeconds(-30);
+        var scenario = Build(start);
+
+        // A failing call whose path holds a token and a query string.
+        var call = new HttpCall { Source = Mesh.Productpage, Destination = Mesh.Details, Path = SecretPath + "?session=abc", Status = 502, Start = start };
+        scenario.Http(Nodes.Sidecar(Mesh.Details), Calls.Inbound(call));
+        await scenario.SendAsync(client);
+    }
+
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Samples_FailingEdge_ListsItsFailingCallsFromBothSidesWithTheirDetails()
+    {
+        var samples = await SamplesAsync("default/productpage", "default/reviews");
+
+        var failing = samples.Where(s => Kinds(s).Contains("failing")).ToList();
+        Assert.Equal(Reviews5xx * 2, failing.Count);
+        Assert.Equal(Reviews5xx, failing.Count(s => s.GetProperty("reporter").GetString() == "client"));
+        Assert.All(failing, s =>
+        {
+            Assert.Equal(503, s.GetProperty("status").GetInt32());
+            Assert.Equal("GET", s.GetProperty("method").GetString());
+            Assert.Matches("^/reviews/[0-2]$", s.GetProperty("path").GetString());
+            Assert.True(Guid.TryParse(s.GetProperty("requestId").GetString(), out _));
+            Assert.Equal("via_upstream", s.GetProperty("responseCodeDetails").GetString());
+            Assert.True(s.GetProperty("error").GetBoolean());
+            Assert.True(s.GetProperty("latencyMs").GetDouble() is >= 1 and <= 3);
+        });
+        Assert.Equal(Reviews5xx * 2, failing.Select(s => s.GetProperty("requestId").GetString()).Distinct().Count());
+        Assert.All(failing.Where(s => s.GetProperty("reporter").GetString() == "client"), s =>
+            Assert.StartsWith("outbound|9080||reviews.", s.GetProperty("upstreamCluster").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Samples_SlowestCalls_AreTheSlowestOfTheEdgePerSide()
+    {
+        var samples = await SamplesAsync("default/productpage", "default/reviews");
+
+        var slow = samples.Where(s => Kinds(s).Contains("slow") && s.GetProperty("protocol").GetString() == "http").ToList();
+        foreach (var side in new[] { "client", "server" })
+        {
+            // Latencies are 1..60 ms, each reported by both sides: the ten kept are 56..60 twice.
+            var latencies = slow.Where(s => s.GetProperty("reporter").GetString() == side).Select(s => s.GetProperty("latencyMs").GetDouble()).Order();
+            Assert.Equal([56.0, 57.0, 58.0, 59.0, 60.0], latencies);
+        }
+    }
+
+    [Fact]
+    public async Task Samples_PathWithSecretAndQuery_IsRedactedAndCut()
+    {
+        var samples = await SamplesAsync("default/productpage", "default/details");
+
+        var sample = Assert.Single(samples, s => s.GetProperty("status").GetInt32() == 502);
+        Assert.Equal("/cart/{redacted}", sample.GetProperty("path").GetString());
+        Assert.DoesNotContain("session", sample.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Samples_TcpEdgeAndWindowBeforeTheTraffic_AnswerAccordingly()
+    {
+        Assert.Empty(await SamplesAsync("default/productpage", "default/reviews", "&from=2020-01-01T00:00:00Z&to=2020-01-01T01:00:00Z"));
+        Assert.Empty(await SamplesAsync("default/productpage", "nowhere/none"));
+    }
+
+    [Theory]
+    [InlineData("?target=default/reviews", "'source'")]
+    [InlineData("?source=default/productpage", "'target'")]
+    [InlineData("?source=&target=default/reviews", "'source'")]
+    [InlineData("?source=default/productpage&target=default/reviews&from=yesterday", "'from'")]
+    [InlineData("?source=default/productpage&target=default/reviews&to=1e9", "'to'")]
+    public async Task Samples_BadParameter_Is400NamingIt(string query, string parameter)
+    {
+        using var response = await _server.Http.GetAsync("/api/v1/samples" + query, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        Assert.Contains(parameter, body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_CountTheSampledEdgesAndSamples()
+    {
+        // A query folds the shards first.
+        await SamplesAsync("default/productpage", "default/reviews");
+
+        var metrics = await _server.ScrapeAsync();
+
+        // Every HTTP edge has a slowest call; the TCP edge has no latency and no failure.
+        Assert.Equal(7, metrics["als_sample_edges"]);
+        Assert.True(metrics["als_samples_held"] >= 10);
+        Assert.Equal(0, metrics["als_sample_edges_evicted_total"]);
+    }
+
+    private static IEnumerable<string?> Kinds(JsonElement sample) => sample.GetProperty("kinds").EnumerateArray().Select(k => k.GetString());
+
+    private async Task<List<JsonElement>> SamplesAsync(string source, string target, string extra = "")
+    {
+        var json = await _server.GetJsonAsync($"/api/v1/samples?source={Uri.EscapeDataString(source)}&target={Uri.EscapeDataString(target)}{extra}");
+        Assert.Equal(source, json.GetProperty("source").GetString());
+        return [.. json.GetProperty("samples").EnumerateArray()];
+    }
+}
