@@ -1,47 +1,68 @@
-using System.Collections.Frozen;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using AlsAnalyzer.Core.Peers;
 using AlsAnalyzer.Core.Decoding;
 
 namespace AlsAnalyzer.Core.Kubernetes;
 
 /// <summary>
-/// An immutable IP -> peer map built from the watched objects, swapped by reference when the
-/// watch delivers changes. The ingest path only reads it: no lock, no I/O, no allocation.
-/// Node addresses map to <see cref="NodeAddress"/>: a host-network pod shares its node's IP,
-/// so such an IP names no single workload.
+/// The IP -> peer map the ingest path reads: no lock, no I/O, no allocation. One writer
+/// (<see cref="KubernetesIndexUpdater"/>) changes it in place, one IP at a time, as watch
+/// events arrive; a reader sees each IP's old peer or its new one. Node addresses map to
+/// <see cref="NodeAddress"/>: a host-network pod shares its node's IP, so such an IP names no
+/// single workload.
 /// </summary>
 internal sealed class KubernetesIndex
 {
     /// <summary>Stands for a node's address in the index.</summary>
     public static readonly PeerInfo NodeAddress = new() { Service = string.Empty, Namespace = string.Empty };
 
-    public static readonly KubernetesIndex Empty = new(FrozenDictionary<string, PeerInfo>.Empty, default, 0);
+    /// <summary>An index that stays empty (no writer ever holds it).</summary>
+    public static readonly KubernetesIndex Empty = new();
 
-    private readonly FrozenDictionary<string, PeerInfo> _byIp;
+    private readonly ConcurrentDictionary<string, PeerInfo> _byIp = new(StringComparer.OrdinalIgnoreCase);
     // The inline-held IPs (every IPv4 one) again, keyed by their lower-cased text, so that an
     // entry's IP is looked up without making a string; case-insensitive like _byIp.
-    private readonly FrozenDictionary<IpText, PeerInfo> _byIpText;
+    private readonly ConcurrentDictionary<IpText, PeerInfo> _byIpText = new();
+    private ServiceEntryIndex _serviceEntries = ServiceEntryIndex.Empty;
+    private StrongBox<KubernetesCounts>? _counts;
+    private long _generation;
+    private int _addresses;
 
-    public KubernetesIndex(FrozenDictionary<string, PeerInfo> byIp, KubernetesCounts counts, long generation)
+    /// <summary>An empty index, for <see cref="KubernetesIndexUpdater"/> to fill.</summary>
+    internal KubernetesIndex()
     {
-        _byIp = byIp;
-        _byIpText = byIp
-            .Select(p => (Key: IpText.FromString(p.Key).ToLowerAscii(), p.Value))
-            .Where(p => p.Key.IsInline)
-            .ToFrozenDictionary(p => p.Key, p => p.Value);
-        Counts = counts;
-        Generation = generation;
     }
 
-    public KubernetesCounts Counts { get; }
+    /// <summary>An index holding <paramref name="byIp"/> (keys compared case-insensitively).</summary>
+    public KubernetesIndex(IReadOnlyDictionary<string, PeerInfo> byIp, KubernetesCounts counts, long generation)
+    {
+        foreach (var (ip, peer) in byIp)
+        {
+            Set(ip, peer);
+        }
+
+        Counts = counts;
+        _generation = generation;
+    }
+
+    public KubernetesCounts Counts
+    {
+        get => Volatile.Read(ref _counts)?.Value ?? default;
+        internal set => Volatile.Write(ref _counts, new StrongBox<KubernetesCounts>(value));
+    }
 
     /// <summary>Istio ServiceEntries, naming external hosts and addresses.</summary>
-    public ServiceEntryIndex ServiceEntries { get; init; } = ServiceEntryIndex.Empty;
+    public ServiceEntryIndex ServiceEntries
+    {
+        get => Volatile.Read(ref _serviceEntries);
+        internal set => Volatile.Write(ref _serviceEntries, value);
+    }
 
-    /// <summary>Increases with every rebuild.</summary>
-    public long Generation { get; }
+    /// <summary>Increases with every published change.</summary>
+    public long Generation => Volatile.Read(ref _generation);
 
-    public int Addresses => _byIp.Count;
+    public int Addresses => Volatile.Read(ref _addresses);
 
     /// <summary>The peer at <paramref name="ip"/>; null for unknown IPs and node addresses.</summary>
     public PeerInfo? Lookup(string ip) =>
@@ -66,7 +87,51 @@ internal sealed class KubernetesIndex
 
     /// <summary>True when the IP is a node's address (and so names no workload).</summary>
     public bool IsNodeAddress(string ip) => _byIp.TryGetValue(ip, out var peer) && ReferenceEquals(peer, NodeAddress);
+
+    /// <summary>What the index holds at <paramref name="ip"/> (a peer or <see cref="NodeAddress"/>), for the writer.</summary>
+    internal PeerInfo? Get(string ip) => _byIp.GetValueOrDefault(ip);
+
+    /// <summary>Every IP held, for the writer.</summary>
+    internal IEnumerable<string> Ips => _byIp.Keys;
+
+    /// <summary>Maps <paramref name="ip"/> to <paramref name="peer"/>, or removes it (null). One writer at a time.</summary>
+    internal void Set(string ip, PeerInfo? peer)
+    {
+        var text = IpText.FromString(ip).ToLowerAscii();
+        if (peer is null)
+        {
+            if (_byIp.TryRemove(ip, out _))
+            {
+                Interlocked.Decrement(ref _addresses);
+            }
+
+            if (text.IsInline)
+            {
+                _byIpText.TryRemove(text, out _);
+            }
+
+            return;
+        }
+
+        // The text map first: a reader that finds the string map updated finds the other too.
+        if (text.IsInline)
+        {
+            _byIpText[text] = peer;
+        }
+
+        if (_byIp.TryAdd(ip, peer))
+        {
+            Interlocked.Increment(ref _addresses);
+        }
+        else
+        {
+            _byIp[ip] = peer;
+        }
+    }
+
+    /// <summary>Marks one published batch of changes.</summary>
+    internal void Published() => Interlocked.Increment(ref _generation);
 }
 
 /// <summary>Objects the index was built from.</summary>
-internal readonly record struct KubernetesCounts(int Pods, int Services, int EndpointSlices, int Nodes);
+internal readonly record struct KubernetesCounts(int Pods, int Services, int EndpointSlices, int Nodes, int ServiceEntries = 0);

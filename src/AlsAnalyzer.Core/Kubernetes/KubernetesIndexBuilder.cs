@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Peers;
 
@@ -8,14 +7,19 @@ namespace AlsAnalyzer.Core.Kubernetes;
 /// Builds a <see cref="KubernetesIndex"/> from the current objects. Rules:
 /// <list type="bullet">
 /// <item>Pods in phase Succeeded or Failed are ignored; their IP may already belong to another pod.</item>
-/// <item>Several live pods with one IP: a Running pod wins over others, then the newest.</item>
+/// <item>Several live pods with one IP: a Running pod wins over others, then the newest (then the
+/// first by name and namespace).</item>
 /// <item>Host-network pods are not indexed by IP: the IP is their node's, and node IPs map to "unknown".</item>
 /// <item>A pod's services are those whose EndpointSlices list it (ready or not: a request can reach a
 /// pod that is not ready yet), plus those whose selector matches its labels.</item>
 /// <item>A pod selected by several services takes, deterministically, the one named like the pod's
 /// canonical-name or app label, else the first by name (ordinal).</item>
-/// <item>A service's cluster IPs map to the service, named by its own name.</item>
+/// <item>A service's cluster IPs map to the service, named by its own name (a pod's IP wins over a
+/// cluster IP, a node's address over both).</item>
 /// </list>
+/// The server keeps an index by these rules incrementally, per watch event
+/// (<see cref="KubernetesIndexUpdater"/>); this whole build is the reference it is tested
+/// against, and what the in-process benchmarks index.
 /// </summary>
 internal static class KubernetesIndexBuilder
 {
@@ -69,7 +73,7 @@ internal static class KubernetesIndexBuilder
         var byIp = new Dictionary<string, (PodRecord Pod, PeerInfo Peer)>(StringComparer.OrdinalIgnoreCase);
         foreach (var pod in pods)
         {
-            if (pod.IsTerminated || pod.HostNetwork || pod.Ips.Count == 0)
+            if (!Indexed(pod))
             {
                 continue;
             }
@@ -86,7 +90,8 @@ internal static class KubernetesIndexBuilder
             }
             else
             {
-                var service = ChooseService(pod, servicesByKey, servicesByNamespace, slicedServices);
+                servicesByNamespace.TryGetValue(pod.Namespace, out var inNamespace);
+                var service = ChooseService(pod, sliced, inNamespace, name => servicesByKey.GetValueOrDefault((pod.Namespace, name)));
                 peer = Peer(pod, service, template);
             }
 
@@ -106,12 +111,22 @@ internal static class KubernetesIndexBuilder
             result[ip] = entry.Peer;
         }
 
+        // A cluster IP claimed by several services (never in a working cluster) goes to the first by namespace/name.
+        var serviceIps = new Dictionary<string, ServiceRecord>(StringComparer.OrdinalIgnoreCase);
         foreach (var s in services)
         {
             foreach (var ip in s.ClusterIps)
             {
-                result.TryAdd(ip, new PeerInfo { Namespace = s.Namespace, Service = s.Name });
+                if (!serviceIps.TryGetValue(ip, out var other) || PreferService(s, other))
+                {
+                    serviceIps[ip] = s;
+                }
             }
+        }
+
+        foreach (var (ip, s) in serviceIps)
+        {
+            result.TryAdd(ip, ServicePeer(s));
         }
 
         // Node addresses last: they override anything, since a host-network pod's IP is the node's.
@@ -124,15 +139,16 @@ internal static class KubernetesIndexBuilder
         }
 
         return new KubernetesIndex(
-            result.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
-            new KubernetesCounts(pods.Count, services.Count, slices.Count, nodes.Count),
+            result,
+            new KubernetesCounts(pods.Count, services.Count, slices.Count, nodes.Count, serviceEntries?.Count ?? 0),
             generation)
         {
             ServiceEntries = serviceEntries is { Count: > 0 } entries ? new ServiceEntryIndex(entries) : ServiceEntryIndex.Empty,
         };
     }
 
-    private static bool Prefer(PodRecord candidate, PodRecord existing)
+    /// <summary>Of live pods sharing an IP, true when <paramref name="candidate"/> takes it from <paramref name="existing"/>: Running first, then the newest, then the first by name and namespace.</summary>
+    internal static bool Prefer(PodRecord candidate, PodRecord existing)
     {
         var candidateRunning = candidate.Phase == "Running";
         var existingRunning = existing.Phase == "Running";
@@ -141,30 +157,47 @@ internal static class KubernetesIndexBuilder
             return candidateRunning;
         }
 
-        return candidate.Created > existing.Created
-            || (candidate.Created == existing.Created && string.CompareOrdinal(candidate.Name, existing.Name) < 0);
+        if (candidate.Created != existing.Created)
+        {
+            return candidate.Created > existing.Created;
+        }
+
+        var byName = string.CompareOrdinal(candidate.Name, existing.Name);
+        return byName < 0 || (byName == 0 && string.CompareOrdinal(candidate.Namespace, existing.Namespace) < 0);
     }
 
-    private static ServiceRecord? ChooseService(
+    /// <summary>Of services sharing a cluster IP, true when <paramref name="candidate"/> takes it: the first by namespace, then name.</summary>
+    internal static bool PreferService(ServiceRecord candidate, ServiceRecord existing)
+    {
+        var byNamespace = string.CompareOrdinal(candidate.Namespace, existing.Namespace);
+        return byNamespace < 0 || (byNamespace == 0 && string.CompareOrdinal(candidate.Name, existing.Name) < 0);
+    }
+
+    /// <summary>The peer a service's cluster IP maps to.</summary>
+    internal static PeerInfo ServicePeer(ServiceRecord service) => new() { Namespace = service.Namespace, Service = service.Name };
+
+    /// <summary>
+    /// The service a pod is named by: of the services its EndpointSlices name
+    /// (<paramref name="sliced"/>) and those of its namespace whose selector matches it, the one
+    /// named like its canonical-name or app label, else the first by name; null when none.
+    /// </summary>
+    internal static ServiceRecord? ChooseService(
         PodRecord pod,
-        Dictionary<(string Ns, string Name), ServiceRecord> servicesByKey,
-        Dictionary<string, List<ServiceRecord>> servicesByNamespace,
-        Dictionary<(string Ns, string Pod), SortedSet<string>> slicedServices)
+        IEnumerable<string>? sliced,
+        IEnumerable<ServiceRecord>? inNamespace,
+        Func<string, ServiceRecord?> byName)
     {
         var candidates = new SortedSet<string>(StringComparer.Ordinal);
-        if (slicedServices.TryGetValue((pod.Namespace, pod.Name), out var sliced))
+        if (sliced is not null)
         {
             candidates.UnionWith(sliced);
         }
 
-        if (servicesByNamespace.TryGetValue(pod.Namespace, out var inNamespace))
+        foreach (var s in inNamespace ?? [])
         {
-            foreach (var s in inNamespace)
+            if (Selects(s, pod))
             {
-                if (s.Selector.Count > 0 && s.Selector.All(kv => pod.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value))
-                {
-                    candidates.Add(s.Name);
-                }
+                candidates.Add(s.Name);
             }
         }
 
@@ -176,10 +209,17 @@ internal static class KubernetesIndexBuilder
         pod.Labels.TryGetValue(CanonicalName.CanonicalNameLabel, out var canonical);
         pod.Labels.TryGetValue("app", out var app);
         var chosen = candidates.FirstOrDefault(n => n == canonical) ?? candidates.FirstOrDefault(n => n == app) ?? candidates.Min!;
-        return servicesByKey.GetValueOrDefault((pod.Namespace, chosen));
+        return byName(chosen);
     }
 
-    private static PeerInfo Peer(PodRecord pod, ServiceRecord? service, ServiceNameTemplate template)
+    /// <summary>True when the service's (non-empty) selector matches the pod's labels.</summary>
+    internal static bool Selects(ServiceRecord service, PodRecord pod) =>
+        service.Selector.Count > 0 && service.Selector.All(kv => pod.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    /// <summary>True when the pod's IPs are indexed: a live pod with its own IPs.</summary>
+    internal static bool Indexed(PodRecord pod) => !pod.IsTerminated && !pod.HostNetwork && pod.Ips.Count > 0;
+
+    internal static PeerInfo Peer(PodRecord pod, ServiceRecord? service, ServiceNameTemplate template)
     {
         pod.Labels.TryGetValue(CanonicalName.CanonicalRevisionLabel, out var revision);
         pod.Labels.TryGetValue("version", out var version);

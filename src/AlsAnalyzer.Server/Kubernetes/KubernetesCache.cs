@@ -8,25 +8,25 @@ namespace AlsAnalyzer.Server.Kubernetes;
 
 /// <summary>
 /// The Kubernetes metadata cache: watches pods, services, EndpointSlices, nodes and (when
-/// Istio is installed) ServiceEntries, and
-/// rebuilds the immutable IP index after changes (debounced), swapping it by reference.
+/// Istio is installed) ServiceEntries, and keeps the IP index up to date in place: each watch
+/// event is recorded as it arrives, and shortly after (debounced) the index is brought up to
+/// date for just the pods and IPs the events touched. A full list (start-up, a relist after
+/// <c>410 Gone</c> or an error) recomputes the whole index once.
 /// Ingest reads <see cref="Current"/> and never waits for the API server: an IP the watch has
-/// not delivered yet is unknown now and resolves with a later index.
+/// not delivered yet is unknown now and resolves after the next update.
 /// </summary>
 internal sealed class KubernetesCache : BackgroundService
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(50);
 
-    // A rebuild costs time proportional to the cluster (issue #17 measured 53% of a core at 20
-    // rebuilds/s during a 50 pods/s rollout over 10,000 pods). After each rebuild the loop
-    // waits this many times its wall-clock duration before the next, so rebuilding under
-    // constant churn takes at most 1/(1 + ratio) of a core (5%; the garbage it leaves and the
-    // watch itself come on top). benchmarks/README.md (`churn`): 9 gave 20% of a core in all
-    // at 10,000 pods, 19 gives 15%.
-    private const int RebuildPauseRatio = 19;
+    // An update costs time proportional to what changed, but a full recompute (after a list)
+    // or a service change in a large namespace costs more: after each update the loop waits
+    // this many times its wall-clock duration before the next, so updating takes at most
+    // 1/(1 + ratio) of a core (5%) however the cluster changes.
+    private const int UpdatePauseRatio = 19;
 
-    // The pause never exceeds this, so a new pod resolves within about 2 s at 10,000 pods
-    // (p95 1.6 s) even when a busy machine inflates the measured cost; 2.6 s at 50,000.
+    // The pause never exceeds this, so that a new pod resolves within about 2 s even after a
+    // costly update on a busy machine.
     private static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(1500);
 
     private readonly KubernetesOptions _options;
@@ -36,10 +36,10 @@ internal sealed class KubernetesCache : BackgroundService
     private readonly TimeProvider _time;
     private readonly KubeconfigSource? _source;
     private readonly SemaphoreSlim _signal = new(0);
-    private readonly ServiceNameTemplate _template;
-    private KubernetesIndex _index = KubernetesIndex.Empty;
-    private Dictionary<PodRecord, (PeerInfo Peer, SortedSet<string>? Sliced)>? _peers;
-    private List<ServiceRecord> _lastServices = [];
+
+    // The one writer of the index; watchers record into it and the update loop publishes, under _lock.
+    private readonly KubernetesIndexUpdater _updater;
+    private readonly Lock _lock = new();
     private int _dirty;
     private bool _indexSynced;
     private ResourceWatcher<V1Pod, V1PodList, PodRecord>? _pods;
@@ -57,7 +57,8 @@ internal sealed class KubernetesCache : BackgroundService
         _time = time;
         Enabled = KubeconfigResolver.Enabled(_options, environment);
         _source = Enabled ? KubeconfigResolver.Resolve(_options, environment) : null;
-        _template = ServiceNameTemplate.TryParse(_options.ServiceNameTemplate, out var t, out _) ? t! : throw new OptionsValidationException(nameof(KubernetesOptions), typeof(KubernetesOptions), ["Als:ServiceNameTemplate is invalid."]);
+        var template = ServiceNameTemplate.TryParse(_options.ServiceNameTemplate, out var t, out _) ? t! : throw new OptionsValidationException(nameof(KubernetesOptions), typeof(KubernetesOptions), ["Als:ServiceNameTemplate is invalid."]);
+        _updater = new KubernetesIndexUpdater(template);
     }
 
     /// <summary>The resources the cache lists and watches, at cluster scope (deploy/ grants exactly these).</summary>
@@ -72,9 +73,9 @@ internal sealed class KubernetesCache : BackgroundService
 
     public bool Enabled { get; }
 
-    public KubernetesIndex Current => Volatile.Read(ref _index);
+    public KubernetesIndex Current => _updater.Index;
 
-    /// <summary>True once the index in use was built after every resource completed its first list.</summary>
+    /// <summary>True once the index was updated after every resource completed its first list.</summary>
     public bool Synced => Enabled && Volatile.Read(ref _indexSynced);
 
     /// <summary>True while a watch fails without contact for longer than the stale limit, or before the first sync.</summary>
@@ -128,36 +129,46 @@ internal sealed class KubernetesCache : BackgroundService
                 ListCall<TList> list,
                 WatchCall<TObject> watch,
                 Func<TObject, TRecord?> map,
+                Action<KubernetesIndexUpdater, TRecord> set,
+                Action<KubernetesIndexUpdater, TRecord> remove,
                 bool optional = false)
                 where TObject : IKubernetesObject<V1ObjectMeta>
                 where TList : IKubernetesObject<V1ListMeta>, IItems<TObject>
                 where TRecord : class =>
-                new(resource, kind, list, watch, map, Changed, _metrics, _loggers.CreateLogger<ResourceWatcher<TObject, TList, TRecord>>(), _time, _options, optional);
+                new(resource, kind, list, watch, map, (changes, relisted) => Record(changes, relisted && !optional, set, remove), _metrics, _loggers.CreateLogger<ResourceWatcher<TObject, TList, TRecord>>(), _time, _options, optional);
 
             _pods = Watcher<V1Pod, V1PodList, PodRecord>(
                 "pods",
                 "Pod",
                 (c, l, ct) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
-                KubeMapper.Pod);
+                KubeMapper.Pod,
+                (u, r) => u.SetPod(r),
+                (u, r) => u.RemovePod(r));
             _services = Watcher<V1Service, V1ServiceList, ServiceRecord>(
                 "services",
                 "Service",
                 (c, l, ct) => client.CoreV1.ListServiceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
-                KubeMapper.Service);
+                KubeMapper.Service,
+                (u, r) => u.SetService(r),
+                (u, r) => u.RemoveService(r));
             _slices = Watcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>(
                 "endpointslices",
                 "EndpointSlice",
                 (c, l, ct) => client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
-                KubeMapper.EndpointSlice);
+                KubeMapper.EndpointSlice,
+                (u, r) => u.SetSlice(r),
+                (u, r) => u.RemoveSlice(r));
             _nodes = Watcher<V1Node, V1NodeList, NodeRecord>(
                 "nodes",
                 "Node",
                 (c, l, ct) => client.CoreV1.ListNodeWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
-                KubeMapper.Node);
+                KubeMapper.Node,
+                (u, r) => u.SetNode(r),
+                (u, r) => u.RemoveNode(r));
 
             // Istio's ServiceEntries name external services; a cluster without Istio (the CRD
             // absent) or an RBAC that leaves them out costs one log line, not a retry storm.
@@ -167,6 +178,8 @@ internal sealed class KubernetesCache : BackgroundService
                 (c, l, ct) => client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<IstioServiceEntryList>(IstioServiceEntry.Group, IstioServiceEntry.Version, IstioServiceEntry.Plural, continueParameter: c, limit: l, cancellationToken: ct),
                 (rv, t, e, ct) => WatchServiceEntries(client, rv, t, e, ct),
                 KubeMapper.ServiceEntry,
+                (u, r) => u.SetServiceEntry(r),
+                (u, r) => u.RemoveServiceEntry(r),
                 optional: true);
 
             await Task.WhenAll(
@@ -175,7 +188,7 @@ internal sealed class KubernetesCache : BackgroundService
                 _slices.RunAsync(stoppingToken),
                 _nodes.RunAsync(stoppingToken),
                 _serviceEntries.RunAsync(stoppingToken),
-                RebuildLoopAsync(stoppingToken)).ConfigureAwait(false);
+                UpdateLoopAsync(stoppingToken)).ConfigureAwait(false);
         }
     }
 
@@ -203,6 +216,41 @@ internal sealed class KubernetesCache : BackgroundService
             ? [NotStarted.Instance]
             : [_pods, _services, _slices, _nodes, _serviceEntries];
 
+    /// <summary>
+    /// Records a watcher's changes. A full list of pods, services, EndpointSlices or nodes
+    /// makes the next update recompute everything (once, instead of tracking what each of
+    /// thousands of objects touches); ServiceEntries never need that.
+    /// </summary>
+    private void Record<TRecord>(
+        IReadOnlyList<RecordChange<TRecord>> changes,
+        bool recomputeAll,
+        Action<KubernetesIndexUpdater, TRecord> set,
+        Action<KubernetesIndexUpdater, TRecord> remove)
+        where TRecord : class
+    {
+        lock (_lock)
+        {
+            if (recomputeAll)
+            {
+                _updater.RecomputeAll();
+            }
+
+            foreach (var (before, after) in changes)
+            {
+                if (after is not null)
+                {
+                    set(_updater, after);
+                }
+                else if (before is not null)
+                {
+                    remove(_updater, before);
+                }
+            }
+        }
+
+        Changed();
+    }
+
     private void Changed()
     {
         if (Interlocked.Exchange(ref _dirty, 1) == 0)
@@ -211,7 +259,7 @@ internal sealed class KubernetesCache : BackgroundService
         }
     }
 
-    private async Task RebuildLoopAsync(CancellationToken cancellationToken)
+    private async Task UpdateLoopAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -219,15 +267,15 @@ internal sealed class KubernetesCache : BackgroundService
             {
                 await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-                // Let a burst of events (a relist, a rollout) settle into one rebuild.
+                // Let a burst of events (a relist, a rollout) settle into one update.
                 await Task.Delay(Debounce, _time, cancellationToken).ConfigureAwait(false);
                 Interlocked.Exchange(ref _dirty, 0);
                 var started = _time.GetTimestamp();
-                Rebuild();
+                Update();
                 var cost = _time.GetElapsedTime(started);
 
-                // Changes that arrive meanwhile wait for the pause, then go into one rebuild.
-                var pause = TimeSpan.FromTicks(Math.Min((cost * RebuildPauseRatio).Ticks, MaxPause.Ticks)) - Debounce;
+                // Changes that arrive meanwhile wait for the pause, then go into one update.
+                var pause = TimeSpan.FromTicks(Math.Min((cost * UpdatePauseRatio).Ticks, MaxPause.Ticks)) - Debounce;
                 if (pause > TimeSpan.Zero)
                 {
                     await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
@@ -240,44 +288,34 @@ internal sealed class KubernetesCache : BackgroundService
         }
     }
 
-    private void Rebuild()
+    private void Update()
     {
-        // Read before the snapshots: an index built from state listed in full.
+        // Read before the update: a watcher sets Synced only after handing over its list.
         var synced = Watchers().All(w => w.Synced);
-        var pods = _pods!.Snapshot();
-        var services = _services!.Snapshot();
-        var slices = _slices!.Snapshot();
-        var nodes = _nodes!.Snapshot();
-        var serviceEntries = _serviceEntries!.Snapshot();
-        var reuse = SameRecords(services, _lastServices) ? _peers : null;
-        var peers = new PeerCache(reuse);
-        var index = KubernetesIndexBuilder.Build(pods, services, slices, nodes, _template, Current.Generation + 1, serviceEntries, peers);
-        (_peers, _lastServices) = (peers.Next, services);
-        Volatile.Write(ref _index, index);
-        _metrics.Objects("pods", pods.Count);
-        _metrics.Objects("services", services.Count);
-        _metrics.Objects("endpointslices", slices.Count);
-        _metrics.Objects("nodes", nodes.Count);
-        _metrics.Objects(IstioServiceEntry.Plural, serviceEntries.Count);
+        KubernetesCounts counts;
+        lock (_lock)
+        {
+            _updater.Publish();
+            counts = _updater.Index.Counts;
+        }
+
+        var index = _updater.Index;
+        _metrics.Objects("pods", counts.Pods);
+        _metrics.Objects("services", counts.Services);
+        _metrics.Objects("endpointslices", counts.EndpointSlices);
+        _metrics.Objects("nodes", counts.Nodes);
+        _metrics.Objects(IstioServiceEntry.Plural, counts.ServiceEntries);
         _metrics.Index(index.Addresses, synced);
         if (synced && !Volatile.Read(ref _indexSynced))
         {
             Volatile.Write(ref _indexSynced, true);
-            KubeLog.Synced(_logger, pods.Count, services.Count, slices.Count, nodes.Count, index.Addresses);
+            KubeLog.Synced(_logger, counts.Pods, counts.Services, counts.EndpointSlices, counts.Nodes, index.Addresses);
         }
-    }
-
-    /// <summary>True when two snapshots hold the same record instances (records are replaced on any change).</summary>
-    private static bool SameRecords<T>(List<T> now, List<T> before)
-        where T : class
-    {
-        if (now.Count != before.Count)
+        else if (!synced && Watchers().All(w => w.Synced))
         {
-            return false;
+            // The last list finished during this update: one more, to mark the index synced.
+            Changed();
         }
-
-        var known = new HashSet<T>(before, ReferenceEqualityComparer.Instance);
-        return now.TrueForAll(known.Contains);
     }
 
     private sealed class NotStarted : IWatcherState

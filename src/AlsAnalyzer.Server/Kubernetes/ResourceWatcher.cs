@@ -6,6 +6,18 @@ using k8s.Models;
 
 namespace AlsAnalyzer.Server.Kubernetes;
 
+/// <summary>One object's change: added (no <see cref="Before"/>), modified, or deleted (no <see cref="After"/>).</summary>
+internal readonly record struct RecordChange<TRecord>(TRecord? Before, TRecord? After)
+    where TRecord : class;
+
+/// <summary>
+/// Receives a watcher's changes: one per watch event, or every object of a full list at once
+/// (<paramref name="relisted"/>: the objects absent from the new list as deletions, the
+/// others as changes).
+/// </summary>
+internal delegate void RecordChanges<TRecord>(IReadOnlyList<RecordChange<TRecord>> changes, bool relisted)
+    where TRecord : class;
+
 /// <summary>
 /// Keeps a local copy of one resource with list + watch, the way the API server expects:
 /// a paged list gives the state and a resourceVersion; a watch from that version (with
@@ -13,7 +25,8 @@ namespace AlsAnalyzer.Server.Kubernetes;
 /// resumes from the last version seen; <c>410 Gone</c> (history compacted) forces a relist, and
 /// so does any other error, after an exponential backoff. Objects
 /// that do not map, events that do not parse and unknown kinds are counted and skipped: the
-/// copy keeps its last good state.
+/// copy keeps its last good state. Every change to the copy is handed on as it happens; the
+/// copy is touched only by <see cref="RunAsync"/>'s task.
 /// </summary>
 internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
     where TObject : IKubernetesObject<V1ObjectMeta>
@@ -21,13 +34,12 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
     where TRecord : class
 {
     private readonly Dictionary<string, TRecord> _items = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
     private readonly string _resource;
     private readonly string _kind;
     private readonly ListCall<TList> _list;
     private readonly WatchCall<TObject> _watch;
     private readonly Func<TObject, TRecord?> _map;
-    private readonly Action _changed;
+    private readonly RecordChanges<TRecord> _changed;
     private readonly KubeMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -44,7 +56,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         ListCall<TList> list,
         WatchCall<TObject> watch,
         Func<TObject, TRecord?> map,
-        Action changed,
+        RecordChanges<TRecord> changed,
         KubeMetrics metrics,
         ILogger logger,
         TimeProvider time,
@@ -79,14 +91,6 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
 
     /// <summary>False while the watcher is failing and backing off.</summary>
     public bool Healthy { get; private set; }
-
-    public List<TRecord> Snapshot()
-    {
-        lock (_lock)
-        {
-            return [.. _items.Values];
-        }
-    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -209,14 +213,11 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
                 OptionalRetry.TotalMinutes);
         }
 
-        lock (_lock)
-        {
-            _items.Clear();
-        }
-
+        var removed = _items.Values.Select(r => new RecordChange<TRecord>(r, null)).ToList();
+        _items.Clear();
+        _changed(removed, relisted: true);
         Synced = true;
         Contact();
-        _changed();
         try
         {
             await Task.Delay(OptionalRetry, _time, cancellationToken).ConfigureAwait(false);
@@ -250,20 +251,32 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         }
         while (!string.IsNullOrEmpty(continueToken));
 
-        lock (_lock)
+        var changes = new List<RecordChange<TRecord>>(fresh.Count);
+        foreach (var (k, v) in _items)
         {
-            _items.Clear();
-            foreach (var (k, v) in fresh)
+            if (!fresh.ContainsKey(k))
             {
-                _items[k] = v;
+                changes.Add(new RecordChange<TRecord>(v, null));
             }
         }
 
+        foreach (var (k, v) in fresh)
+        {
+            changes.Add(new RecordChange<TRecord>(_items.GetValueOrDefault(k), v));
+        }
+
+        _items.Clear();
+        foreach (var (k, v) in fresh)
+        {
+            _items[k] = v;
+        }
+
+        // Handed on before Synced is set: whoever sees Synced sees the list applied.
+        _changed(changes, relisted: true);
         _metrics.Listed(_resource, fresh.Count, _time.GetUtcNow());
         _unavailableLogged = null;
         Synced = true;
         Contact();
-        _changed();
         return resourceVersion;
     }
 
@@ -288,25 +301,17 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
             case WatchEventType.Modified:
                 if (Map(item) is { } record)
                 {
-                    lock (_lock)
-                    {
-                        _items[Key(item)] = record;
-                    }
-
-                    _changed();
+                    var key = Key(item);
+                    _items.TryGetValue(key, out var before);
+                    _items[key] = record;
+                    _changed([new RecordChange<TRecord>(before, record)], relisted: false);
                 }
 
                 break;
             case WatchEventType.Deleted:
-                bool removed;
-                lock (_lock)
+                if (_items.Remove(Key(item), out var removed))
                 {
-                    removed = _items.Remove(Key(item));
-                }
-
-                if (removed)
-                {
-                    _changed();
+                    _changed([new RecordChange<TRecord>(removed, null)], relisted: false);
                 }
 
                 break;

@@ -171,6 +171,28 @@ public sealed class KubernetesMeshTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChangesMissedDuringAnOutage_AreCaughtUpByTheRelist()
+    {
+        await using var server = await StartServerAsync();
+        using var client = new AlsClient(server.GrpcAddress);
+        var reporter = Nodes.Sidecar(Workload(_reviews));
+        var ratings = Workload(_ratings);
+        Assert.True(await KnownAsync(server, ratings.Ip, ratings, reporter, client));
+
+        // While the API server is down, ratings is deleted and cart added; the history is
+        // compacted, so the watch cannot resume and must list again.
+        await _kube.DownAsync(cancellationToken: Ct);
+        _kube.Delete<V1Pod>("default", _ratings.Metadata.Name);
+        var cart = _kube.Add(KubeObjects.DeploymentPod("default", "cart", "10.244.1.30", "node-1", Node1Ip));
+        _kube.CompactHistory();
+        await _kube.UpAsync(Ct);
+
+        await WaitUntilAsync(() => KnownAsync(server, "10.244.1.30", Workload(cart), reporter, client), server);
+        Assert.False(await KnownAsync(server, ratings.Ip, ratings, reporter, client));
+        Assert.True(_kube.RequestCount(FakeKubeResources.Pods, FakeKubeVerb.List) >= 2);
+    }
+
+    [Fact]
     public async Task GarbageAndMalformedEvents_AreCountedAndTheCacheKeepsItsState()
     {
         await using var server = await StartServerAsync();
