@@ -128,7 +128,7 @@ public sealed class NodeClientInteropTests(NodeClient node)
         var endpoints = reviews.GetProperty("endpoints").EnumerateArray()
             .Select(e => (e.GetProperty("endpoint").GetString(), e.GetProperty("protocol").GetString(), e.GetProperty("requests").GetInt64(), e.GetProperty("errors").GetInt64()))
             .ToList();
-        Assert.Equal([("GET /reviews/0", "http", 12L, 1L), ("POST /reviews.Reviews/Get", "grpc", 1L, 0L)], endpoints);
+        Assert.Equal([("GET /reviews/{id}", "http", 12L, 1L), ("POST /reviews.Reviews/Get", "grpc", 1L, 0L)], endpoints);
 
         // Assert: self-metrics. Every entry received is accounted for; the gateway's 12 entries
         // are unattributed (their downstream is an outside caller: node "unknown").

@@ -123,4 +123,46 @@ public static class Peers
 
         return b.EndVector();
     }
+
+    /// <summary>
+    /// A crafted FlatNode: <paramref name="labels"/> labels whose keys and values all point at
+    /// one string of <paramref name="stringBytes"/> bytes (a FlatBuffer may share a string), plus
+    /// the workload's own fields. Reading every label's strings costs labels x 2 x stringBytes.
+    /// </summary>
+    public static byte[] FlatNodeSharingOneString(Workload w, int labels, int stringBytes)
+    {
+        var b = new FlatBufferBuilder(stringBytes + 1024);
+        var shared = b.CreateString(new string('x', stringBytes));
+        var offsets = new int[labels];
+        for (var i = 0; i < labels; i++)
+        {
+            b.StartTable(2);
+            b.AddOffset(0, shared.Value, 0);
+            b.AddOffset(1, shared.Value, 0);
+            offsets[i] = b.EndTable();
+        }
+
+        b.StartVector(4, offsets.Length, 4);
+        for (var i = offsets.Length - 1; i >= 0; i--)
+        {
+            b.AddOffset(offsets[i]);
+        }
+
+        var labelsVector = b.EndVector();
+        var name = b.CreateString(w.Pod);
+        var ns = b.CreateString(w.Namespace);
+        var workload = b.CreateString(w.WorkloadName);
+        b.StartTable(12);
+        b.AddOffset(0, name.Value, 0);
+        b.AddOffset(1, ns.Value, 0);
+        b.AddOffset(2, labelsVector.Value, 0);
+        b.AddOffset(4, workload.Value, 0);
+        var root = b.EndTable();
+        b.Finish(root);
+        return b.SizedByteArray();
+    }
+
+    /// <summary>The crafted FlatNode as filter state would carry it.</summary>
+    public static Any AsFlatNode(byte[] flatNode) =>
+        new() { TypeUrl = BytesValueType, Value = new BytesValue { Value = ByteString.CopyFrom(flatNode) }.ToByteString() };
 }

@@ -12,6 +12,9 @@ internal sealed record AnalysisSettings
     /// <summary>IPs kept interned as external node names (past it, each is named per entry).</summary>
     public int MaxIpNames { get; init; } = 200_000;
 
+    /// <summary>Bytes the IP name table holds at most (past it, or past <see cref="MaxIpNames"/>, it starts empty again).</summary>
+    public long MaxIpNameBytes { get; init; } = long.MaxValue;
+
     /// <summary>The analyzer chain for HTTP entries, in order.</summary>
     public IReadOnlyList<IPeerAnalyzer> HttpAnalyzers { get; init; } = [new MxMeshAnalyzer()];
 

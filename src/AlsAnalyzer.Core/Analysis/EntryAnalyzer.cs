@@ -36,7 +36,7 @@ internal sealed class EntryAnalyzer
         DecodeTcpPeers = settings.TcpAnalyzers.Any(a => a is MxMeshAnalyzer);
         _http = [.. settings.HttpAnalyzers];
         _tcp = [.. settings.TcpAnalyzers];
-        IpNames = new InternTable(settings.MaxIpNames);
+        IpNames = new InternTable(settings.MaxIpNames, settings.MaxIpNameBytes);
     }
 
     public AnalysisSettings Settings { get; }
@@ -90,8 +90,15 @@ internal sealed class EntryAnalyzer
             BytesReceived = facts.ResponseBytes,
             GrpcStatus = facts.GrpcStatus,
         };
-        record.Error = record.StatusCode >= 500
-            || record.StatusCode == 0
+        // A code that is not an HTTP status (outside 100-599; above 2^31 it reads as negative)
+        // is what Envoy or the sender got wrong, never a success: class 0 with "no response",
+        // an error as a 5xx is, and counted, so an SRE's error rate cannot hide it.
+        if (record.StatusCode != 0 && record.StatusCode is < 100 or >= 600)
+        {
+            tally.InvalidStatusCodes++;
+        }
+
+        record.Error = record.StatusCode is not (>= 100 and < 500)
             || ResponseFlagSet.IsFailure(record.Flags)
             || facts.GrpcStatus > 0;
 

@@ -1,3 +1,5 @@
+using AlsAnalyzer.Core.Peers;
+
 namespace AlsAnalyzer.Core.Analysis;
 
 /// <summary>
@@ -10,8 +12,16 @@ internal sealed class IngestTally
     public long Analyzed;
     public long Unattributed;
     public readonly long[] Rejected = new long[RejectReasonNames.All.Length];
-    public long PeerUnknownType;
-    public long PeerInvalid;
+
+    /// <summary>Peer metadata that could not be read, by <see cref="PeerDecodeStatus"/> (Absent and Decoded stay 0).</summary>
+    public readonly long[] PeerErrors = new long[Enum.GetValues<PeerDecodeStatus>().Length];
+
+    /// <summary>Entries whose response code is not an HTTP status (outside 100-599, e.g. above 2^31).</summary>
+    public long InvalidStatusCodes;
+
+    public long PeerUnknownType => PeerErrors[(int)PeerDecodeStatus.UnknownType];
+
+    public long PeerInvalid => PeerErrors[(int)PeerDecodeStatus.Invalid];
 
     public long RejectedTotal
     {
@@ -31,7 +41,8 @@ internal sealed class IngestTally
 
     public void Clear()
     {
-        Received = Analyzed = Unattributed = PeerUnknownType = PeerInvalid = 0;
+        Received = Analyzed = Unattributed = InvalidStatusCodes = 0;
         Array.Clear(Rejected);
+        Array.Clear(PeerErrors);
     }
 }

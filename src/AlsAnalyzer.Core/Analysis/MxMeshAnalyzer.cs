@@ -23,13 +23,11 @@ internal sealed class MxMeshAnalyzer : IPeerAnalyzer
         {
             case PeerDecodeStatus.Decoded:
                 return peer;
-            case PeerDecodeStatus.UnknownType:
-                tally.PeerUnknownType++;
-                return null;
-            case PeerDecodeStatus.Invalid:
-                tally.PeerInvalid++;
+            case PeerDecodeStatus.Absent:
                 return null;
             default:
+                // Unknown type, invalid, or over the peer budget: counted by reason.
+                tally.PeerErrors[(int)status]++;
                 return null;
         }
     }

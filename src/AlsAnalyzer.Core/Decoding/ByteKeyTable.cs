@@ -19,8 +19,14 @@ namespace AlsAnalyzer.Core.Decoding;
 /// names) stored in the slot too, so a hit touches one slot and no key array.</item>
 /// <item>The hash is XXH3 with a seed drawn at start-up, so which keys collide is not known in
 /// advance to whoever sends them.</item>
-/// <item>Past <see cref="Capacity"/> keys, values are made and returned without being kept, and
-/// counted in <see cref="Overflow"/>.</item>
+/// <item>Bounded in keys (<see cref="Capacity"/>) and in bytes (<see cref="ByteCapacity"/>: the
+/// slot array, keys longer than 16 bytes and the values, as the owner's size function estimates
+/// them). An add that would pass either bound starts a new generation: the table is emptied
+/// (a new slot array; readers still on the old one finish their lookup there) and counted in
+/// <see cref="Resets"/>. Keys in use come back on their next sight, and a flood of new keys
+/// cannot pin the table full and leave the keys of a later deploy uncached.</item>
+/// <item>A key longer than <see cref="MaxKeyBytes"/> is never kept (its value is made per
+/// sight and counted in <see cref="TooLong"/>), so one key cannot take the byte budget.</item>
 /// </list>
 /// </summary>
 internal sealed class ByteKeyTable<TValue> : ICountedTable
@@ -29,17 +35,36 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
     private const int InlineBytes = ShortBytes.Max;
     private const int InitialSlots = 64;
 
+    // A slot: hash, two inline key words, length (padded), two references.
+    private const int SlotBytes = 48;
+
+    // An array's header, for long keys kept.
+    private const int ArrayOverhead = 24;
+
     private static readonly long Seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
 
     private readonly Lock _writeLock = new();
     private Slot[] _slots = new Slot[InitialSlots];
+    private readonly Func<TValue, long>? _valueBytes;
     private int _count;
+    private long _bytes = InitialSlots * SlotBytes;
     private long _overflow;
+    private long _resets;
+    private long _tooLong;
 
-    public ByteKeyTable(int capacity)
+    /// <param name="capacity">Keys kept at most.</param>
+    /// <param name="maxBytes">Bytes kept at most (slots, long keys, values).</param>
+    /// <param name="maxKeyBytes">The longest key kept.</param>
+    /// <param name="valueBytes">The bytes a value holds on its own (not shared with others); none when null.</param>
+    public ByteKeyTable(int capacity, long maxBytes = long.MaxValue, int maxKeyBytes = int.MaxValue, Func<TValue, long>? valueBytes = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxKeyBytes);
         Capacity = capacity;
+        ByteCapacity = maxBytes;
+        MaxKeyBytes = maxKeyBytes;
+        _valueBytes = valueBytes;
     }
 
     /// <summary>Makes the value a key stands for, on the first sight of the key.</summary>
@@ -49,8 +74,24 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
 
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Values made but not kept because the table was full.</summary>
+    public long ByteCapacity { get; }
+
+    public int MaxKeyBytes { get; }
+
+    /// <summary>Bytes held now, estimated: the slot array, long keys and the values' own bytes.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>Values made but not kept because one key and value alone pass the table's bounds.</summary>
     public long Overflow => Interlocked.Read(ref _overflow);
+
+    /// <summary>Times the table was emptied because an add would have passed its bounds.</summary>
+    public long Resets => Interlocked.Read(ref _resets);
+
+    /// <summary>Sights of keys longer than <see cref="MaxKeyBytes"/> (values made, not kept).</summary>
+    public long TooLong => Interlocked.Read(ref _tooLong);
+
+    /// <summary>Counts a key folded or refused for its length by the table's owner, before it reached the table.</summary>
+    public void CountTooLong() => Interlocked.Increment(ref _tooLong);
 
     /// <summary>The value kept for <paramref name="key"/>, else <paramref name="create"/>'s, kept while there is room and no other add is under way.</summary>
     public TValue GetOrAdd(ReadOnlySpan<byte> key, Factory create)
@@ -58,7 +99,25 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
         var hash = Hash(key);
         var (k0, k1) = Inline(key);
         var found = Find(Volatile.Read(ref _slots), key, hash, k0, k1);
-        return found ?? Add(key, hash, k0, k1, create);
+        return found ?? Add(key, hash, k0, k1, create, null);
+    }
+
+    /// <summary>The value kept for <paramref name="key"/>, else <paramref name="value"/>, kept as <see cref="GetOrAdd(ReadOnlySpan{byte}, Factory)"/> keeps values.</summary>
+    public TValue GetOrAdd(ReadOnlySpan<byte> key, TValue value)
+    {
+        var hash = Hash(key);
+        var (k0, k1) = Inline(key);
+        var found = Find(Volatile.Read(ref _slots), key, hash, k0, k1);
+        return found ?? Add(key, hash, k0, k1, null, value);
+    }
+
+    /// <summary>The value kept for <paramref name="key"/>, if any.</summary>
+    public bool TryGet(ReadOnlySpan<byte> key, out TValue value)
+    {
+        var hash = Hash(key);
+        var (k0, k1) = Inline(key);
+        value = Find(Volatile.Read(ref _slots), key, hash, k0, k1)!;
+        return value is not null;
     }
 
     private static ulong Hash(ReadOnlySpan<byte> key)
@@ -93,27 +152,26 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
         }
     }
 
-    private TValue Add(ReadOnlySpan<byte> key, ulong hash, ulong k0, ulong k1, Factory create)
+    private TValue Add(ReadOnlySpan<byte> key, ulong hash, ulong k0, ulong k1, Factory? create, TValue? given)
     {
-        if (Volatile.Read(ref _count) >= Capacity)
+        var value = given ?? create!(key);
+        if (key.Length > MaxKeyBytes)
         {
-            // Full: the table no longer changes, so a miss stays a miss without the write lock
-            // (a key that raced in before the last add is in the current array).
-            if (Find(Volatile.Read(ref _slots), key, hash, k0, k1) is { } kept)
-            {
-                return kept;
-            }
-
-            Interlocked.Increment(ref _overflow);
-            return create(key);
+            Interlocked.Increment(ref _tooLong);
+            return value;
         }
 
-        var value = create(key);
+        var entryBytes = (key.Length > InlineBytes ? key.Length + ArrayOverhead : 0) + (_valueBytes?.Invoke(value) ?? 0);
+        if (Capacity == 0 || (InitialSlots * SlotBytes) + entryBytes > ByteCapacity)
+        {
+            Interlocked.Increment(ref _overflow);
+            return value;
+        }
 
         // Ingest never waits for another writer's add: first sights of keys do meet here (7
         // contentions in 20 s of e2e with 1,000 streams, benchmarks/README.md "Contention").
-        // When the lock is busy, this entry uses the value it made, unkept, as past the cap,
-        // and a later sight of the key keeps it.
+        // When the lock is busy, this entry uses the value it made, unkept, and a later sight
+        // of the key keeps it.
         if (!_writeLock.TryEnter())
         {
             return value;
@@ -127,19 +185,28 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
                 return raced;
             }
 
-            if (_count >= Capacity)
+            // Half full at most, so that probes stay short.
+            var grow = (_count + 1) * 2 > slots.Length;
+            var after = _bytes + entryBytes + (grow ? (long)slots.Length * SlotBytes : 0);
+            if (_count >= Capacity || after > ByteCapacity)
             {
-                Interlocked.Increment(ref _overflow);
-                return value;
+                // A new generation: readers still on the old array finish there.
+                slots = new Slot[InitialSlots];
+                Volatile.Write(ref _slots, slots);
+                Volatile.Write(ref _count, 0);
+                Volatile.Write(ref _bytes, InitialSlots * SlotBytes);
+                Interlocked.Increment(ref _resets);
+                grow = false;
             }
 
-            // Half full at most, so that probes stay short.
-            if ((_count + 1) * 2 > slots.Length)
+            if (grow)
             {
+                Volatile.Write(ref _bytes, _bytes + ((long)slots.Length * SlotBytes));
                 slots = Grow(slots);
             }
 
             Insert(slots, hash, key.Length, k0, k1, key.Length > InlineBytes ? key.ToArray() : null, value);
+            Volatile.Write(ref _bytes, _bytes + entryBytes);
             Volatile.Write(ref _count, _count + 1);
             return value;
         }

@@ -1,6 +1,4 @@
 using AlsAnalyzer.Core.Peers;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 
 namespace AlsAnalyzer.Core.Decoding;
 
@@ -10,22 +8,44 @@ namespace AlsAnalyzer.Core.Decoding;
 /// bytes and finds the decoded peer instead of parsing a Struct or FlatBuffer each time.
 /// Bounded: past the capacity, payloads are decoded without caching.
 /// </summary>
-internal sealed class PeerCache(int capacity) : ICountedTable
+internal sealed class PeerCache : ICountedTable
 {
-    private readonly ByteKeyTable<Decoded> _structs = new(capacity);
-    private readonly ByteKeyTable<Decoded> _flatNodes = new(capacity);
+    private readonly ByteKeyTable<Decoded> _structs;
+    private readonly ByteKeyTable<Decoded> _flatNodes;
+
+    /// <param name="capacity">Payloads of each encoding kept at most.</param>
+    /// <param name="maxBytes">Bytes both encodings' tables hold at most, half each.</param>
+    public PeerCache(int capacity, long maxBytes = long.MaxValue)
+    {
+        // Keys over the budget are rejected before the lookup; the cap only makes that explicit.
+        _structs = new(capacity, maxBytes / 2, PeerBudget.MaxBytes + 8, Decoded.Bytes);
+        _flatNodes = new(capacity, maxBytes / 2, PeerBudget.MaxBytes + 8, Decoded.Bytes);
+    }
 
     public int Count => _structs.Count + _flatNodes.Count;
 
     /// <summary>Peer payloads of each encoding kept at most.</summary>
     public int Capacity => _structs.Capacity;
 
-    /// <summary>Payloads decoded without being kept because their table was full.</summary>
+    public long Bytes => _structs.Bytes + _flatNodes.Bytes;
+
+    public long ByteCapacity => _structs.ByteCapacity + _flatNodes.ByteCapacity;
+
     public long Overflow => _structs.Overflow + _flatNodes.Overflow;
+
+    public long Resets => _structs.Resets + _flatNodes.Resets;
+
+    public long TooLong => _structs.TooLong + _flatNodes.TooLong;
 
     /// <summary>A <c>google.protobuf.Struct</c> (Istio &gt;= 1.24) from an Any's value bytes.</summary>
     public (PeerDecodeStatus Status, PeerInfo? Peer) Struct(ReadOnlySpan<byte> value)
     {
+        // Over budget: rejected without hashing or keeping the bytes (the same answer each time).
+        if (value.Length > PeerBudget.MaxBytes)
+        {
+            return (PeerDecodeStatus.TooLarge, null);
+        }
+
         var d = _structs.GetOrAdd(value, DecodeStruct);
         return (d.Status, d.Peer);
     }
@@ -33,37 +53,37 @@ internal sealed class PeerCache(int capacity) : ICountedTable
     /// <summary>A <c>BytesValue</c> holding a FlatNode (Istio &lt;= 1.23) from an Any's value bytes.</summary>
     public (PeerDecodeStatus Status, PeerInfo? Peer) FlatNode(ReadOnlySpan<byte> value)
     {
+        if (value.Length > PeerBudget.MaxBytes + 8)
+        {
+            return (PeerDecodeStatus.TooLarge, null);
+        }
+
         var d = _flatNodes.GetOrAdd(value, DecodeFlatNode);
         return (d.Status, d.Peer);
     }
 
     private static Decoded DecodeStruct(ReadOnlySpan<byte> value)
     {
-        try
-        {
-            return new(PeerDecodeStatus.Decoded, PeerMetadataReader.FromStruct(Google.Protobuf.WellKnownTypes.Struct.Parser.ParseFrom(value)));
-        }
-        catch (InvalidProtocolBufferException)
-        {
-            return Decoded.Invalid;
-        }
+        var status = PeerMetadataReader.DecodeStruct(value, out var peer);
+        return status == PeerDecodeStatus.Decoded ? new(status, peer) : Decoded.Failed(status);
     }
 
     private static Decoded DecodeFlatNode(ReadOnlySpan<byte> value)
     {
-        try
-        {
-            var bytes = BytesValue.Parser.ParseFrom(value).Value.ToByteArray();
-            return FlatNodeReader.TryRead(bytes, out var peer) ? new(PeerDecodeStatus.Decoded, peer) : Decoded.Invalid;
-        }
-        catch (InvalidProtocolBufferException)
-        {
-            return Decoded.Invalid;
-        }
+        var status = PeerMetadataReader.DecodeFlatNode(value, out var peer);
+        return status == PeerDecodeStatus.Decoded ? new(status, peer) : Decoded.Failed(status);
     }
 
     private sealed record Decoded(PeerDecodeStatus Status, PeerInfo? Peer)
     {
-        public static readonly Decoded Invalid = new(PeerDecodeStatus.Invalid, null);
+        private static readonly Decoded[] FailedByStatus = [.. Enum.GetValues<PeerDecodeStatus>().Select(s => new Decoded(s, null))];
+
+        public static Decoded Failed(PeerDecodeStatus status) => FailedByStatus[(int)status];
+
+        /// <summary>The peer's strings and objects (shared failure values hold nothing).</summary>
+        public static long Bytes(Decoded d) => d.Peer is not { } p
+            ? 0
+            : 160 + DecodeLimits.StringBytes(p.Namespace) + DecodeLimits.StringBytes(p.Service) + DecodeLimits.StringBytes(p.Workload)
+                + DecodeLimits.StringBytes(p.Instance) + DecodeLimits.StringBytes(p.Version) + DecodeLimits.StringBytes(p.Cluster);
     }
 }

@@ -10,7 +10,7 @@ namespace AlsAnalyzer.Core.Decoding;
 /// </summary>
 internal static class ReferenceFacts
 {
-    public static EntryFacts Http(HTTPAccessLogEntry entry, bool decodePeers, ClusterNameCache? clusters = null)
+    public static EntryFacts Http(HTTPAccessLogEntry entry, bool decodePeers, ClusterNameCache? clusters = null, EndpointGrouping? grouping = null)
     {
         var facts = Common(entry.CommonProperties, decodePeers, clusters);
         if (!facts.HasCommon)
@@ -21,8 +21,8 @@ internal static class ReferenceFacts
         var common = entry.CommonProperties;
         var request = entry.Request;
         var response = entry.Response;
-        facts.Endpoint = Endpoint(request);
-        facts.AuthorityHost = EntryFields.HostOf(request?.Authority ?? string.Empty);
+        facts.Endpoint = Endpoint(request, grouping ?? EndpointGrouping.Default);
+        facts.AuthorityHost = DecodeLimits.Fold(EntryFields.HostOf(request?.Authority ?? string.Empty));
         facts.StatusCode = (int)(response?.ResponseCode ?? 0);
         facts.IsGrpc = ProtocolDetector.IsGrpc(entry);
         facts.GrpcStatus = facts.IsGrpc ? ProtocolDetector.GrpcStatus(entry) ?? -1 : -1;
@@ -60,7 +60,7 @@ internal static class ReferenceFacts
     }
 
     /// <summary><c>METHOD /path</c> without query string or fragment; empty without a path.</summary>
-    internal static string Endpoint(HTTPRequestProperties? request)
+    internal static string Endpoint(HTTPRequestProperties? request, EndpointGrouping grouping)
     {
         if (request is null || request.Path.Length == 0)
         {
@@ -74,7 +74,7 @@ internal static class ReferenceFacts
             path = path[..q];
         }
 
-        return EntryFields.MethodName((int)request.RequestMethod) + " " + PathRedaction.Redact(path);
+        return EntryFields.MethodName((int)request.RequestMethod) + " " + grouping.Group(path);
     }
 
     private static EntryFacts Common(AccessLogCommon? common, bool decodePeers, ClusterNameCache? clusters)
@@ -121,7 +121,7 @@ internal static class ReferenceFacts
                     facts.PeerHasUriSan = true;
                     if (facts.PeerSpiffe.Length == 0 && san.Uri.StartsWith("spiffe://", StringComparison.Ordinal))
                     {
-                        facts.PeerSpiffe = san.Uri;
+                        facts.PeerSpiffe = DecodeLimits.Fold(san.Uri);
                     }
                 }
             }

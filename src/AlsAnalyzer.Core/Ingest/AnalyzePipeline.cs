@@ -28,15 +28,20 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
         _analyzer = analyzer;
         _aggregator = aggregator;
         _time = time;
-        Strings = new InternTable(limits.MaxInternedStrings);
-        Endpoints = new EndpointTable(limits.MaxInternedEndpoints);
-        Clusters = new ByteKeyTable<ParsedCluster>(limits.MaxInternedStrings);
-        Peers = new PeerCache(limits.MaxCachedPeers);
+        Strings = new InternTable(limits.MaxInternedStrings, limits.TableBytes(DecodeTableNames.Strings));
+        Endpoints = new EndpointTable(limits.MaxInternedEndpoints, limits.Grouping(), limits.TableBytes(DecodeTableNames.Endpoints));
+        Clusters = new ByteKeyTable<ParsedCluster>(
+            limits.MaxInternedStrings,
+            limits.TableBytes(DecodeTableNames.Clusters),
+            DecodeLimits.MaxKeyBytes,
+            static c => DecodeLimits.StringBytes(c.Name) + ClusterNameCache.ParsedClusterBytes(c));
+        Peers = new PeerCache(limits.MaxCachedPeers, limits.TableBytes(DecodeTableNames.Peers));
         _decoder = new FastEntryDecoder(Strings, Endpoints, Clusters, Peers);
         Tables =
         [
             new(DecodeTableNames.Strings, Strings),
             new(DecodeTableNames.Endpoints, Endpoints),
+            new(DecodeTableNames.EndpointPaths, Endpoints.Paths),
             new(DecodeTableNames.Clusters, Clusters),
             new(DecodeTableNames.Peers, Peers),
             new(DecodeTableNames.IpNames, analyzer.IpNames),

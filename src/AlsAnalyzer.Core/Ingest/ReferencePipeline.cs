@@ -10,10 +10,12 @@ namespace AlsAnalyzer.Core.Ingest;
 /// The straightforward pipeline: parse the whole message into the generated objects, then
 /// analyse each entry into an aggregation shard claimed for the message.
 /// </summary>
-internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, int maxCachedClusters = 200_000) : IAccessLogPipeline
+internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggregator, TimeProvider time, DecodingOptions? limits = null) : IAccessLogPipeline
 {
+    private readonly EndpointGrouping _grouping = (limits ??= new DecodingOptions()).Grouping();
+
     /// <summary>Upstream cluster names, parsed once each.</summary>
-    public ClusterNameCache Clusters { get; } = new(maxCachedClusters);
+    public ClusterNameCache Clusters { get; } = new(limits.MaxInternedStrings, limits.TableBytes(DecodeTableNames.Clusters));
 
     public IReadOnlyList<NamedTable> Tables => [new(DecodeTableNames.Clusters, Clusters), new(DecodeTableNames.IpNames, analyzer.IpNames)];
 
@@ -57,7 +59,7 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
             {
                 foreach (var entry in message.HttpLogs.LogEntry)
                 {
-                    var facts = ReferenceFacts.Http(entry, analyzer.DecodeHttpPeers, Clusters);
+                    var facts = ReferenceFacts.Http(entry, analyzer.DecodeHttpPeers, Clusters, _grouping);
                     analyzer.AnalyzeHttp(identity, ref facts, clock, tally, lease.Sink);
                     if (lease.Sink.PendingSample)
                     {

@@ -13,4 +13,16 @@ internal enum PeerDecodeStatus : byte
 
     /// <summary>The payload did not parse (bad protobuf or truncated FlatBuffer).</summary>
     Invalid,
+
+    /// <summary>The payload is larger than <see cref="PeerBudget.MaxBytes"/>.</summary>
+    TooLarge,
+
+    /// <summary>More labels (FlatNode) or fields (Struct, all levels) than <see cref="PeerBudget.MaxFields"/>.</summary>
+    TooManyFields,
+
+    /// <summary>A Struct nested deeper than <see cref="PeerBudget.MaxDepth"/>.</summary>
+    TooDeep,
+
+    /// <summary>A string longer than <see cref="PeerBudget.MaxStringBytes"/>.</summary>
+    StringTooLong,
 }

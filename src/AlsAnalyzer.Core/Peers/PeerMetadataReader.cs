@@ -53,25 +53,50 @@ internal static class PeerMetadataReader
     private static PeerDecodeStatus Decode(Any any, out PeerInfo? peer)
     {
         peer = null;
+        return any.TypeUrl switch
+        {
+            StructTypeUrl => DecodeStruct(any.Value.Span, out peer),
+            BytesValueTypeUrl => DecodeFlatNode(any.Value.Span, out peer),
+            _ => PeerDecodeStatus.UnknownType,
+        };
+    }
+
+    /// <summary>A <c>google.protobuf.Struct</c> from an Any's value bytes, within <see cref="PeerBudget"/> (checked before parsing).</summary>
+    internal static PeerDecodeStatus DecodeStruct(ReadOnlySpan<byte> value, out PeerInfo? peer)
+    {
+        peer = null;
+        var budget = PeerBudget.CheckStruct(value);
+        if (budget != PeerDecodeStatus.Decoded)
+        {
+            return budget;
+        }
+
         try
         {
-            switch (any.TypeUrl)
-            {
-                case StructTypeUrl:
-                    peer = FromStruct(Struct.Parser.ParseFrom(any.Value));
-                    return PeerDecodeStatus.Decoded;
-                case BytesValueTypeUrl:
-                    var bytes = BytesValue.Parser.ParseFrom(any.Value).Value;
-                    if (FlatNodeReader.TryRead(bytes.ToByteArray(), out var flat))
-                    {
-                        peer = flat;
-                        return PeerDecodeStatus.Decoded;
-                    }
+            peer = FromStruct(Struct.Parser.ParseFrom(value));
+            return PeerDecodeStatus.Decoded;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return PeerDecodeStatus.Invalid;
+        }
+    }
 
-                    return PeerDecodeStatus.Invalid;
-                default:
-                    return PeerDecodeStatus.UnknownType;
-            }
+    /// <summary>A <c>BytesValue</c> holding a FlatNode from an Any's value bytes, within <see cref="PeerBudget"/>.</summary>
+    internal static PeerDecodeStatus DecodeFlatNode(ReadOnlySpan<byte> value, out PeerInfo? peer)
+    {
+        peer = null;
+        if (value.Length > PeerBudget.MaxBytes + 8)
+        {
+            // The FlatNode inside is larger than the budget: rejected before the copy.
+            return PeerDecodeStatus.TooLarge;
+        }
+
+        try
+        {
+            var status = FlatNodeReader.Read(BytesValue.Parser.ParseFrom(value).Value.ToByteArray(), out var flat);
+            peer = status == PeerDecodeStatus.Decoded ? flat : null;
+            return status;
         }
         catch (InvalidProtocolBufferException)
         {

@@ -20,6 +20,7 @@ internal sealed class AnalyzerChains(IOptions<KubernetesOptions> kubernetesOptio
         RetentionMinutes = aggregation.RetentionMinutes,
         MaxFutureSkew = TimeSpan.FromSeconds(analysis.MaxFutureSkewSeconds),
         MaxIpNames = decoding.MaxInternedStrings,
+        MaxIpNameBytes = decoding.TableBytes(DecodeTableNames.IpNames),
         HttpAnalyzers = Build(analysis.HttpAnalyzers, kubernetes),
         TcpAnalyzers = Build(analysis.TcpAnalyzers, kubernetes),
     };

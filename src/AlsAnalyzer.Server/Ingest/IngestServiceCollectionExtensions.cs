@@ -32,7 +32,7 @@ internal static class IngestServiceCollectionExtensions
             return sp.GetRequiredService<IOptions<IngestOptions>>().Value.IngestMode switch
             {
                 IngestOptions.Discard => new DiscardPipeline(),
-                IngestOptions.Reference => new ReferencePipeline(analyzer, aggregator, time, decoding.MaxInternedStrings),
+                IngestOptions.Reference => new ReferencePipeline(analyzer, aggregator, time, decoding),
                 _ => new AnalyzePipeline(analyzer, aggregator, time, decoding),
             };
         });

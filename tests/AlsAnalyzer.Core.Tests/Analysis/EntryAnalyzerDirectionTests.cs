@@ -31,7 +31,7 @@ public sealed class EntryAnalyzerDirectionTests : EntryAnalyzerFixture
         Assert.False(r.TargetIsGateway);
         Assert.Equal(TestMesh.MinuteOf(Start), r.Minute);
         Assert.Equal(TrafficProtocol.Http, r.Protocol);
-        Assert.Equal("GET /reviews/0", r.Endpoint);
+        Assert.Equal("GET /reviews/{id}", r.Endpoint);
         Assert.Equal(200, r.StatusCode);
         Assert.False(r.Error);
         Assert.Equal(1, Tally.Received);

@@ -14,10 +14,10 @@ namespace AlsAnalyzer.Core.Tests.Analysis;
 public sealed class EntryAnalyzerMeasurementTests : EntryAnalyzerFixture
 {
     [Theory]
-    [InlineData(RequestMethod.Get, "/reviews/0?user=jason&x=1", "GET /reviews/0")]
+    [InlineData(RequestMethod.Get, "/reviews/0?user=jason&x=1", "GET /reviews/{id}")]
     [InlineData(RequestMethod.Get, "/static/app.js#section", "GET /static/app.js")]
     [InlineData(RequestMethod.Post, "/api/v1/orders?dryRun=true", "POST /api/v1/orders")]
-    [InlineData(RequestMethod.Delete, "/items/7", "DELETE /items/7")]
+    [InlineData(RequestMethod.Delete, "/items/7", "DELETE /items/{id}")]
     [InlineData(RequestMethod.Patch, "/?", "PATCH /")]
     [InlineData(RequestMethod.MethodUnspecified, "/health", "- /health")]
     [InlineData(RequestMethod.Get, "", "")]
@@ -103,6 +103,31 @@ public sealed class EntryAnalyzerMeasurementTests : EntryAnalyzerFixture
         var r = Assert.Single(Sink.Records);
         Assert.Equal((int)status, r.StatusCode);
         Assert.Equal(expectedError, r.Error);
+        Assert.Equal(0, Tally.InvalidStatusCodes);
+    }
+
+    [Theory]
+    [InlineData(2_147_483_648u)]
+    [InlineData(uint.MaxValue)]
+    [InlineData(600u)]
+    [InlineData(99u)]
+    [InlineData(1u)]
+    public void AnalyzeHttp_ResponseCodeThatIsNotAnHttpStatus_IsAnErrorInClass0AndCounted(uint status)
+    {
+        // Arrange
+        var entry = Calls.Inbound(Call() with { Status = status });
+
+        // Act
+        Analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), entry, Clock, Tally, Sink);
+        var stats = new AlsAnalyzer.Core.Aggregation.SideStats();
+        var r = Assert.Single(Sink.Records);
+        stats.Add(r);
+
+        // Assert: aggregated (the accounting holds), as an error, in class 0, and counted.
+        Assert.True(r.Error);
+        Assert.Equal(1, stats.StatusClasses[0]);
+        Assert.Equal(1, Tally.InvalidStatusCodes);
+        Assert.Equal(Tally.Received, Tally.Analyzed + Tally.Unattributed + Tally.RejectedTotal);
     }
 
     [Theory]

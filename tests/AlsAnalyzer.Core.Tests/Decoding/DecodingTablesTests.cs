@@ -63,23 +63,111 @@ public sealed class DecodingTablesTests
     }
 
     [Fact]
-    public void GetOrAdd_PastCapacity_ReturnsNewValuesWithoutKeepingThemAndCountsThem()
+    public void GetOrAdd_PastCapacity_StartsANewGenerationAndCountsIt()
     {
         // Arrange
         var table = new ByteKeyTable<string>(2);
-        table.GetOrAdd("a"u8, _ => "a");
+        var a = table.GetOrAdd("a"u8, _ => "a");
         table.GetOrAdd("b"u8, _ => "b");
 
-        // Act
+        // Act: a third key empties the table and is kept in the new generation.
         var c1 = table.GetOrAdd("c"u8, _ => new string('c', 1));
-        var c2 = table.GetOrAdd("c"u8, _ => new string('c', 1));
+        var c2 = table.GetOrAdd("c"u8, _ => throw new InvalidOperationException("c is kept"));
+        var a2 = table.GetOrAdd("a"u8, _ => new string('a', 1));
 
-        // Assert
+        // Assert: c kept; a made again (the old generation is gone), and kept again.
         Assert.Equal("c", c1);
-        Assert.NotSame(c1, c2);
+        Assert.Same(c1, c2);
+        Assert.Equal("a", a2);
+        Assert.NotSame(a, a2);
         Assert.Equal(2, table.Count);
-        Assert.Equal(2, table.Overflow);
-        Assert.Equal("a", table.GetOrAdd("a"u8, _ => "other"));
+        Assert.Equal(1, table.Resets);
+        Assert.Equal(0, table.Overflow);
+    }
+
+    [Fact]
+    public void GetOrAdd_PastByteCapacity_StartsANewGenerationWithinTheBytes()
+    {
+        // Arrange: values of about 2 KB each, a table of 16 KB (its empty slot array takes 3 KB).
+        var table = new ByteKeyTable<string>(1_000, maxBytes: 16 * 1024, valueBytes: DecodeLimits.StringBytes);
+
+        // Act
+        for (var i = 0; i < 100; i++)
+        {
+            table.GetOrAdd(Encoding.ASCII.GetBytes("key" + i), _ => new string('x', 1_000));
+            Assert.InRange(table.Bytes, 0, table.ByteCapacity);
+        }
+
+        // Assert: about six values per generation.
+        Assert.InRange(table.Count, 1, 6);
+        Assert.InRange(table.Resets, 100 / 6, 100 / 5);
+    }
+
+    [Fact]
+    public void GetOrAdd_KeyLongerThanTheLimit_IsMadeEachTimeAndCounted()
+    {
+        var table = new ByteKeyTable<string>(10, maxKeyBytes: 8);
+
+        var first = table.GetOrAdd("0123456789"u8, _ => new string('v', 1));
+        var second = table.GetOrAdd("0123456789"u8, _ => new string('v', 1));
+
+        Assert.NotSame(first, second);
+        Assert.Equal(0, table.Count);
+        Assert.Equal(2, table.TooLong);
+    }
+
+    [Fact]
+    public void GetOrAdd_ValueLargerThanTheWholeBudget_IsNotKeptAndCountedAsOverflow()
+    {
+        var table = new ByteKeyTable<string>(10, maxBytes: 4096, valueBytes: DecodeLimits.StringBytes);
+
+        table.GetOrAdd("big"u8, _ => new string('x', 4096));
+
+        Assert.Equal(0, table.Count);
+        Assert.Equal(1, table.Overflow);
+        Assert.Equal(0, table.Resets);
+    }
+
+    [Fact]
+    public void InternUtf8_LongerThanTheKeyLimit_FoldsToTooLongAndCountsIt()
+    {
+        var table = new InternTable(10);
+        var host = Encoding.ASCII.GetBytes(new string('h', DecodeLimits.MaxKeyBytes + 1));
+
+        Assert.Equal(DecodeLimits.TooLong, table.InternUtf8(host));
+        Assert.Equal(new string('h', DecodeLimits.MaxKeyBytes), table.InternUtf8(host.AsSpan(1)));
+        Assert.Equal(1, table.TooLong);
+        Assert.Equal(DecodeLimits.TooLong, DecodeLimits.Fold(Encoding.ASCII.GetString(host)));
+    }
+
+    [Fact]
+    public void EndpointTable_PathsWithIds_KeepOneEndpointAndCacheRawPaths()
+    {
+        var table = new EndpointTable(1_000);
+
+        var endpoints = Enumerable.Range(0, 100).Select(i => table.Intern(1, Encoding.ASCII.GetBytes("/users/" + i))).ToList();
+
+        Assert.All(endpoints, e => Assert.Same(endpoints[0], e));
+        Assert.Equal("GET /users/{id}", endpoints[0]);
+        Assert.Equal(1, table.Count);
+        Assert.Equal(100, table.Paths.Count);
+    }
+
+    [Fact]
+    public void EndpointTable_PathLongerThanTheLimit_IsTruncatedNotCachedAndCounted()
+    {
+        var table = new EndpointTable(1_000, new EndpointGrouping(groupIds: true, [], 64));
+        var path = "/search/" + string.Join('/', Enumerable.Range(0, 1_000).Select(i => "word" + (char)('a' + (i % 26))));
+
+        var endpoint = table.Intern(1, Encoding.ASCII.GetBytes(path));
+        var again = table.Intern(1, Encoding.ASCII.GetBytes(path));
+
+        Assert.StartsWith("GET /search/worda/", endpoint, StringComparison.Ordinal);
+        Assert.EndsWith("/{truncated}", endpoint, StringComparison.Ordinal);
+        Assert.InRange(Encoding.UTF8.GetByteCount(endpoint) - "GET ".Length, 0, 64);
+        Assert.Same(endpoint, again);
+        Assert.Equal(0, table.Paths.Count);
+        Assert.Equal(2, table.TooLong);
     }
 
     [Fact]
@@ -153,24 +241,6 @@ public sealed class DecodingTablesTests
         Assert.Equal("GET /a", table.Intern(1, "/a"u8));
         Assert.Equal("PUT /a", table.Intern(4, "/a"u8));
         Assert.Equal(2, table.Count);
-    }
-
-    [Fact]
-    public void GetOrAdd_FullTable_FindsKeptKeysAndCountsEveryNewOne()
-    {
-        // Arrange
-        var table = new ByteKeyTable<string>(1);
-        var kept = table.GetOrAdd("kept"u8, _ => "kept");
-
-        // Act
-        var again = table.GetOrAdd("kept"u8, _ => "other");
-        var missed = Enumerable.Range(0, 5).Select(_ => table.GetOrAdd("new"u8, _ => "new")).ToList();
-
-        // Assert
-        Assert.Same(kept, again);
-        Assert.All(missed, m => Assert.Equal("new", m));
-        Assert.Equal(5, table.Overflow);
-        Assert.Equal(1, table.Count);
     }
 
     [Fact]

@@ -4,6 +4,9 @@ namespace AlsAnalyzer.Core.Tests.Decoding;
 
 public sealed class PathRedactionTests
 {
+    // Redaction alone: default grouping off, no templates.
+    private static readonly EndpointGrouping RedactionOnly = new(groupIds: false, [], 4096);
+
     [Theory]
     [InlineData("/", "/")]
     [InlineData("/reviews/0", "/reviews/0")]
@@ -14,9 +17,10 @@ public sealed class PathRedactionTests
     [InlineData("/files/0123456789abcdef0123456789abcdef", "/files/{redacted}")]
     [InlineData("/docs/a-very-long-but-plain-readable-segment-name", "/docs/a-very-long-but-plain-readable-segment-name")]
     [InlineData("/v1/0123456789012345678901234567890123", "/v1/0123456789012345678901234567890123")]
-    public void Redact_Path_DropsMatrixParametersAndSecretSegments(string path, string expected)
+    [InlineData("/u/123e4567-e89b-12d3-a456-426614174000", "/u/{redacted}")]
+    public void Group_WithoutIdGrouping_DropsMatrixParametersAndSecretSegments(string path, string expected)
     {
-        Assert.Equal(expected, PathRedaction.Redact(path));
+        Assert.Equal(expected, RedactionOnly.Group(path));
     }
 
     [Theory]

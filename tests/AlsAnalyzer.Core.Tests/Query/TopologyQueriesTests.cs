@@ -296,10 +296,10 @@ public sealed class TopologyQueriesTests
         // Arrange
         for (var i = 0; i < 3; i++)
         {
-            _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), Calls.Inbound(Call(path: "/reviews/0")), _clock, _tally, _sink);
+            _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV1), Calls.Inbound(Call(path: "/reviews/all")), _clock, _tally, _sink);
         }
 
-        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV2), Calls.Inbound(Call(path: "/reviews/1?u=2", status: 500) with { Destination = TestMesh.ReviewsV2 }), _clock, _tally, _sink);
+        _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV2), Calls.Inbound(Call(path: "/reviews/by-user?u=2", status: 500) with { Destination = TestMesh.ReviewsV2 }), _clock, _tally, _sink);
         _analyzer.AnalyzeHttp(Sidecar(TestMesh.ReviewsV2), Calls.Outbound(Call(path: "/ratings/0") with { Source = TestMesh.ReviewsV2, Destination = TestMesh.Ratings }), _clock, _tally, _sink);
 
         // Act
@@ -313,7 +313,7 @@ public sealed class TopologyQueriesTests
         Assert.Equal(
             [new InstanceDto(TestMesh.ReviewsV1.Pod, 3, 0, 0), new InstanceDto(TestMesh.ReviewsV2.Pod, 1, 1, 1)],
             detail.Instances);
-        Assert.Equal(["GET /reviews/0", "GET /reviews/1"], detail.Endpoints.Select(e => e.Endpoint));
+        Assert.Equal(["GET /reviews/all", "GET /reviews/by-user"], detail.Endpoints.Select(e => e.Endpoint));
         Assert.Equal([3L, 1L], detail.Endpoints.Select(e => e.Requests ?? -1));
         Assert.Equal("default/productpage", Assert.Single(detail.Inbound).Source);
         Assert.Equal("default/ratings", Assert.Single(detail.Outbound).Target);

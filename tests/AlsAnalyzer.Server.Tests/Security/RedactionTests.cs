@@ -45,7 +45,7 @@ public sealed class RedactionTests
 
         var all = string.Join('\n', answers);
         Assert.Contains("external:db.example.com", all, StringComparison.Ordinal);
-        Assert.Contains("/details/1", all, StringComparison.Ordinal);
+        Assert.Contains("/details/{id}", all, StringComparison.Ordinal);
         Assert.Contains("/auth/{redacted}/me", all, StringComparison.Ordinal);
         Assert.Contains("/keys/{redacted}", all, StringComparison.Ordinal);
         foreach (var secret in Secrets)
