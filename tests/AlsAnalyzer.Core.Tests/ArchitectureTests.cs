@@ -23,6 +23,7 @@ public sealed partial class ArchitectureTests
         ["Metrics"] = ["Identity", "Model"],
         ["Ingest"] = ["Aggregation", "Analysis", "Decoding", "Peers", "Identity", "Model"],
         ["Query"] = ["Aggregation", "Analysis", "Decoding", "Metrics", "Model"],
+        ["Persistence"] = ["Aggregation", "Decoding", "Model"],
     };
 
     private static string CoreRoot => Path.Combine(Repository.Root, "src", "AlsAnalyzer.Core");

@@ -30,6 +30,7 @@ internal static class AlsHost
             .AddAlsIngest(configuration)
             .AddAlsAnalysis(configuration)
             .AddAlsAggregation(configuration)
+            .AddAlsSnapshots(configuration)
             .AddAlsKubernetes(configuration)
             .AddAlsMetricsService(configuration)
             .AddAlsApi(configuration)
