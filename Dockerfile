@@ -25,9 +25,12 @@ ENV ASPNETCORE_HTTP_PORTS= \
     DOTNET_NOLOGO=1
 # gRPC ingest (Envoy ALS and Metrics Service, HTTP/2 cleartext) and the HTTP API (/metrics, /healthz, /readyz).
 EXPOSE 11800 8080
-# The only writable path the runtime needs under a read-only root file system (diagnostics
-# sockets, temporary files); the topology itself lives in memory.
-VOLUME ["/tmp"]
+# The aggregate snapshots (Als__DataDirectory, by default "data" under the working directory),
+# owned by the user the server runs as.
+RUN mkdir /app/data && chown 1654:1654 /app/data
+# The writable paths under a read-only root file system: /tmp for the runtime (diagnostics
+# sockets, temporary files) and /app/data for the snapshots, so a restart keeps the topology.
+VOLUME ["/tmp", "/app/data"]
 # The non-root 'app' user (uid 1654) of the official .NET images.
 USER 1654
 ENTRYPOINT ["dotnet", "AlsAnalyzer.Server.dll"]

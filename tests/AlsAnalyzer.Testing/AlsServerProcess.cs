@@ -15,6 +15,7 @@ public sealed class AlsServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private bool _disposed;
 
     private AlsServerProcess(Process process, int grpcPort, int httpPort)
     {
@@ -141,6 +142,12 @@ public sealed class AlsServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Http.Dispose();
         if (!_process.HasExited)
         {

@@ -61,7 +61,8 @@ public sealed class AlsTestServer : IAsyncDisposable
 
     private static async Task<AlsTestServer> StartCoreAsync(Action<IServiceCollection>? services, HttpMessageHandler? httpHandler, string[] settings)
     {
-        var args = new List<string> { "--Als:ListenAddress=127.0.0.1", "--Als:GrpcPort=0", "--Als:HttpPort=0" };
+        // No snapshots unless a test asks for them (Snapshots=on, DataDirectory=...): each test server starts empty.
+        var args = new List<string> { "--Als:ListenAddress=127.0.0.1", "--Als:GrpcPort=0", "--Als:HttpPort=0", "--Als:Snapshots=off" };
         args.AddRange(settings.Select(s => "--Als:" + s));
         var logs = new LogSink();
         var app = AlsHost.Build(args.ToArray(), builder =>

@@ -85,6 +85,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add("--Als:MaxConnectionsPerIp=0");
         start.ArgumentList.Add("--Als:Kubernetes=off");
 
+        // Each run starts empty: no snapshot restored from (or written for) another run.
+        start.ArgumentList.Add("--Als:Snapshots=off");
+
         // Per-stream log lines would be measured as ingest cost.
         start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         foreach (var arg in extraArgs)

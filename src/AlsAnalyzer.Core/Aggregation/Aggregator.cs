@@ -9,7 +9,7 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// ring and drops minutes older than the retention. <c>_storeLock</c> serialises the
 /// collector, queries and self-metrics over the ring; no writer ever takes it.
 /// </summary>
-internal sealed class Aggregator
+internal sealed partial class Aggregator
 {
     private readonly SortedDictionary<long, MinuteBucket> _minutes = [];
     private readonly Lock _storeLock = new();

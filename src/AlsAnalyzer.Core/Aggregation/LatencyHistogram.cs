@@ -28,6 +28,10 @@ internal struct LatencyHistogram
 
     public readonly int BucketCount => _length;
 
+    /// <summary>The bucket at <paramref name="position"/> (0 to <see cref="BucketCount"/> - 1, by index): its index and count.</summary>
+    public readonly (int Index, long Count) BucketAt(int position) =>
+        ((int)(_buckets![position] >> CountBits), (long)(_buckets[position] & CountMask));
+
     public void Add(long micros, long count = 1)
     {
         Debug.Assert(count is >= 0 and <= (long)CountMask, "a bucket count fits in 48 bits");

@@ -32,6 +32,7 @@ internal static class AlsHost
             .AddAlsAnalysis(configuration)
             .AddAlsAggregation(configuration)
             .AddAlsIstioMetrics(configuration)
+            .AddAlsSnapshots(configuration)
             .AddAlsKubernetes(configuration)
             .AddAlsMetricsService(configuration)
             .AddAlsApi(configuration)

@@ -1,6 +1,7 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Decoding;
+using AlsAnalyzer.Core.Persistence;
 using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Server.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,16 @@ internal static class AnalysisServiceCollectionExtensions
         services.AddAlsSelfMetrics<AggregationMetrics>();
         services.AddAlsSelfMetrics<SampleMetrics>();
         services.AddHostedService<Collector>();
+        return services;
+    }
+
+    /// <summary>The aggregate snapshots: restored at start-up, written every interval and (by the collector) at shutdown; their self-metrics.</summary>
+    public static IServiceCollection AddAlsSnapshots(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddAlsSettings<SnapshotOptions>(configuration);
+        services.AddAlsSelfMetrics<SnapshotMetrics>();
+        services.AddSingleton<SnapshotStore>();
+        services.AddHostedService<SnapshotService>();
         return services;
     }
 

@@ -8,13 +8,14 @@ namespace AlsAnalyzer.Server.Hosting;
 /// <summary>
 /// Folds the ingest shards into the minute ring on a timer and drops expired minutes; less
 /// often, forgets proxies that stopped reporting metrics. At shutdown, once the server has
-/// stopped (every ingest stream drained), folds the shards one last time and reports what the
-/// drain did.
+/// stopped (every ingest stream drained), folds the shards one last time, writes the last
+/// snapshot and reports what the drain did.
 /// </summary>
 internal sealed class Collector(
     Aggregator aggregator,
     ProxyRegistry proxies,
     IngestDrain drain,
+    SnapshotStore snapshots,
     TimeProvider time,
     IOptions<AggregationOptions> options,
     ILogger<Collector> logger) : BackgroundService, IHostedLifecycleService
@@ -36,6 +37,7 @@ internal sealed class Collector(
         }
 
         aggregator.Flush(options.Value.Retention.OldestMinute(time.GetUtcNow()));
+        snapshots.Write(atShutdown: true);
         var (open, unavailable, messages, entries) = drain.Drained;
         Log.ShutdownDrained(logger, open, unavailable, messages, entries, drain.EntriesTotal, drain.OpenStreams);
         return Task.CompletedTask;

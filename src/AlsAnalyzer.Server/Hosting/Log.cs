@@ -40,4 +40,28 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Information, "Shutdown drained: {Streams} ingest streams were open at the signal, {Unavailable} ended with UNAVAILABLE; {Messages} messages ({Entries} entries or samples) read after the signal; {Total} entries or samples received since start, all folded into the aggregates; {StillOpen} streams still open")]
     public static partial void ShutdownDrained(ILogger logger, long streams, long unavailable, long messages, long entries, long total, long stillOpen);
+
+    [LoggerMessage(13, LogLevel.Information, "Snapshots off (Als:Snapshots=off): the aggregates live in memory only and a restart loses them")]
+    public static partial void SnapshotsOff(ILogger logger);
+
+    [LoggerMessage(14, LogLevel.Information, "No snapshot at {Path}; starting empty")]
+    public static partial void SnapshotNone(ILogger logger, string path);
+
+    [LoggerMessage(15, LogLevel.Information, "Restored {Minutes} minutes of aggregates from {Path} (written {WrittenAt}; {Dropped} minutes older than the retention dropped; {Bytes} bytes in {Milliseconds} ms; {Skipped} sections of unknown kind skipped)")]
+    public static partial void SnapshotRestored(ILogger logger, string path, int minutes, int dropped, string writtenAt, long bytes, long milliseconds, int skipped);
+
+    [LoggerMessage(16, LogLevel.Warning, "Snapshot {Path} is unreadable ({Reason}); moved aside to {Aside}; starting empty")]
+    public static partial void SnapshotMovedAside(ILogger logger, string path, string reason, string aside);
+
+    [LoggerMessage(17, LogLevel.Error, "Snapshot {Path} is unreadable ({Reason}) and could not be moved aside ({Error}); starting empty, the next snapshot replaces it")]
+    public static partial void SnapshotNotMovedAside(ILogger logger, string path, string reason, string error);
+
+    [LoggerMessage(18, LogLevel.Debug, "Snapshot written to {Path}: {Minutes} minutes, {Bytes} bytes in {Milliseconds} ms")]
+    public static partial void SnapshotWritten(ILogger logger, string path, int minutes, long bytes, long milliseconds);
+
+    [LoggerMessage(19, LogLevel.Information, "Snapshot written at shutdown to {Path}: {Minutes} minutes, {Bytes} bytes in {Milliseconds} ms")]
+    public static partial void SnapshotWrittenAtShutdown(ILogger logger, string path, int minutes, long bytes, long milliseconds);
+
+    [LoggerMessage(20, LogLevel.Error, "Snapshot to {Path} failed ({Error}); the previous snapshot is kept and the service goes on (counted in als_snapshot_writes_total{{result=\"failed\"}})")]
+    public static partial void SnapshotWriteFailed(ILogger logger, string path, string error);
 }

@@ -24,6 +24,7 @@ public sealed class OperationsTests
         Assert.True(exitCode == 0, $"promtool check metrics exited {exitCode}:\n{output}");
         Assert.Contains("als_entries_received_total", exposition, StringComparison.Ordinal);
         Assert.Contains("als_ingest_message_duration_seconds_bucket", exposition, StringComparison.Ordinal);
+        Assert.Contains("als_snapshot_writes_total{result=\"failed\"}", exposition, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,8 +39,9 @@ public sealed partial class ShutdownTests
     }
 
     [Fact]
-    public async Task Sigterm_ServerProcess_NeverClosingStreams_EndWithStatusAndExitZeroWithinTheDrainTime()
+    public async Task Sigterm_ServerProcess_NeverClosingStreams_EndWithStatusAndExitZeroWithinTheDrainTime_AndARestartKeepsEveryEntry()
     {
+        // The default data directory ("data" under the working directory), as in the image.
         var work = Directory.CreateTempSubdirectory("als-shutdown-");
         try
         {
@@ -62,6 +63,17 @@ public sealed partial class ShutdownTests
             Assert.Equal(3, statuses.Count);
             var drained = Assert.Single(server.Log.Split('\n'), l => l.Contains("Shutdown drained", StringComparison.Ordinal));
             Assert.Equal((3, 3, sent, 0), DrainedCounts(drained));
+            Assert.Contains("Snapshot written at shutdown", server.Log, StringComparison.Ordinal);
+            await server.DisposeAsync();
+
+            // Every entry sent before SIGTERM is in the last snapshot: the restarted process answers with all of them.
+            await using var restarted = await AlsServerProcess.StartAsync(work.FullName, new Dictionary<string, string>(), Ct);
+            using var topology = System.Text.Json.JsonDocument.Parse(await restarted.Http.GetStringAsync(new Uri("/api/v1/topology", UriKind.Relative), Ct));
+            var edge = Assert.Single(topology.RootElement.GetProperty("edges").EnumerateArray());
+            Assert.Equal(("default/productpage", "default/details"), (edge.GetProperty("source").GetString(), edge.GetProperty("target").GetString()));
+            Assert.Equal(2 * 5, edge.GetProperty("client").GetProperty("requests").GetInt64());
+            Assert.Equal(1, edge.GetProperty("server").GetProperty("requests").GetInt64());
+            Assert.Contains("Restored ", restarted.Log, StringComparison.Ordinal);
         }
         finally
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AlsAnalyzer.Core.Persistence;
 using AlsAnalyzer.Server.Hosting;
 using AlsAnalyzer.Testing;
 using k8s;
@@ -22,6 +23,7 @@ public sealed partial class ContainerImageTests
         ["v1/Namespace"] = typeof(V1Namespace),
         ["v1/ServiceAccount"] = typeof(V1ServiceAccount),
         ["v1/Service"] = typeof(V1Service),
+        ["v1/PersistentVolumeClaim"] = typeof(V1PersistentVolumeClaim),
         ["apps/v1/Deployment"] = typeof(V1Deployment),
         ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
         ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
@@ -50,7 +52,8 @@ public sealed partial class ContainerImageTests
         var exposed = Assert.Single(docker, i => i.Verb == "EXPOSE").Args.Split(' ').Select(int.Parse).Order().ToList();
         var user = long.Parse(Assert.Single(docker, i => i.Verb == "USER").Args, System.Globalization.CultureInfo.InvariantCulture);
         var volume = JsonSerializer.Deserialize<string[]>(Assert.Single(docker, i => i.Verb == "VOLUME").Args)!;
-        var deployment = Assert.Single(KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(Repository.Root, "deploy", "kubernetes", "alsanalyzer.yaml")), Kinds).OfType<V1Deployment>());
+        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(Repository.Root, "deploy", "kubernetes", "alsanalyzer.yaml")), Kinds);
+        var deployment = Assert.Single(objects.OfType<V1Deployment>());
         var pod = deployment.Spec.Template.Spec;
         var container = Assert.Single(pod.Containers);
         var defaults = new EndpointOptions();
@@ -65,8 +68,14 @@ public sealed partial class ContainerImageTests
         Assert.True(pod.SecurityContext.RunAsNonRoot);
         Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
         Assert.Equal(volume, container.VolumeMounts.Select(m => m.MountPath).ToArray());
-        var mount = Assert.Single(container.VolumeMounts);
-        Assert.NotNull(Assert.Single(pod.Volumes, v => v.Name == mount.Name).EmptyDir);
+        Assert.NotNull(Assert.Single(pod.Volumes, v => v.Name == container.VolumeMounts.Single(m => m.MountPath == "/tmp").Name).EmptyDir);
+
+        // The snapshots: the default data directory under the runtime stage's WORKDIR, on a claim the manifest makes.
+        var workdir = docker.Last(i => i.Verb == "WORKDIR").Args;
+        var data = Assert.Single(container.VolumeMounts, m => m.MountPath == Path.Combine(workdir, new SnapshotOptions().DataDirectory));
+        var claim = Assert.Single(pod.Volumes, v => v.Name == data.Name).PersistentVolumeClaim;
+        Assert.Equal(claim.ClaimName, Assert.Single(objects.OfType<V1PersistentVolumeClaim>()).Metadata.Name);
+        Assert.Equal("Recreate", deployment.Spec.Strategy.Type);
     }
 
     [Fact]
