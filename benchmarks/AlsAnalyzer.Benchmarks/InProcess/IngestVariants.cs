@@ -12,11 +12,15 @@ internal static class IngestVariants
     public const string DecodeOnly = "decode-only";
     public const string PipelinePrefix = "pipeline:";
 
+    /// <summary>A pipeline whose aggregation also keeps the Istio series' per-shard tables (export on).</summary>
+    public const string IstioSuffix = "+istio";
+    public const string PipelineAnalyzeIstio = PipelinePrefix + Core.Ingest.IngestOptions.Analyze + IstioSuffix;
+
     /// <summary>The floor the ratios are taken against.</summary>
     public const string Floor = ScanDeep;
 
     public static IReadOnlyList<string> Names =>
-        [ScanEntries, ScanDeep, ParseOnly, Naive, DecodeOnly, .. PipelineRegistry.Names.Select(n => PipelinePrefix + n)];
+        [ScanEntries, ScanDeep, ParseOnly, Naive, DecodeOnly, .. PipelineRegistry.Names.Select(n => PipelinePrefix + n), PipelineAnalyzeIstio];
 
     public static IBatchRunner Create(string variant, AccessLogCorpus corpus) => variant switch
     {

@@ -3,6 +3,7 @@ using AlsAnalyzer.Benchmarks.Corpus;
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Ingest;
+using AlsAnalyzer.Core.IstioMetrics;
 
 namespace AlsAnalyzer.Benchmarks.InProcess;
 
@@ -19,7 +20,11 @@ internal sealed class PipelineRunner : IBatchRunner
     public PipelineRunner(string name, AccessLogCorpus corpus)
     {
         var analyzer = new EntryAnalyzer(BenchCorpus.Settings(corpus));
-        var aggregator = new Aggregator(new AggregationOptions());
+        var istio = name.EndsWith(IngestVariants.IstioSuffix, StringComparison.Ordinal);
+        name = istio ? name[..^IngestVariants.IstioSuffix.Length] : name;
+        var aggregator = new Aggregator(
+            new AggregationOptions(),
+            tables: istio ? new IstioSeriesStore(new IstioMetricsOptions(), TimeProvider.System) : null);
         _pipeline = PipelineRegistry.Create(name, analyzer, aggregator, new FixedTimeProvider(BenchCorpus.Now));
         _streams = new (AccessLogStreamState, byte[][])[corpus.Streams.Count];
         for (var i = 0; i < _streams.Length; i++)

@@ -11,7 +11,7 @@ internal sealed class IstioMetricsOptions : ISettings
     public bool IstioMetricsEnabled { get; set; } = true;
 
     /// <summary>Distinct label sets kept; past it, new ones fold into one <c>overflow</c> series per protocol kind (counted).</summary>
-    public int IstioMaxSeries { get; set; } = 20_000;
+    public int IstioMaxSeries { get; set; } = 5_000;
 
     /// <summary>Seconds without a new record after which a label set is dropped (its series go stale).</summary>
     public int IstioSeriesIdleSeconds { get; set; } = 900;

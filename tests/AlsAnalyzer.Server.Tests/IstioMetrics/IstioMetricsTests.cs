@@ -16,8 +16,6 @@ public sealed class IstioMetricsTests(IstioMeshFixture mesh) : IClassFixture<Ist
     private readonly AlsTestServer _server = mesh.Server;
     private readonly MetricsBackend _prometheus = mesh.Prometheus;
 
-    /// <summary>A moment when both backends hold every series at its final value (for queries over recent windows).</summary>
-    private readonly DateTimeOffset _settled = mesh.Settled;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -122,7 +120,7 @@ public sealed class IstioMetricsTests(IstioMeshFixture mesh) : IClassFixture<Ist
 
         // The median of 1..60 ms lies in the (25, 50] bucket.
         var median = await b.ScalarAsync(
-            $"histogram_quantile(0.5, sum by (le) (rate(istio_request_duration_milliseconds_bucket{selector}[2m])))", _settled);
+            $"histogram_quantile(0.5, sum by (le) (rate(istio_request_duration_milliseconds_bucket{selector}[2m])))", mesh.Settled[b]);
         Assert.InRange(median, 25.0001, 50);
     }
 
@@ -156,10 +154,10 @@ public sealed class IstioMetricsTests(IstioMeshFixture mesh) : IClassFixture<Ist
         var b = Backend(backend);
 
         // Every series began at 0: without that, a counter born at 60 would show no increase.
-        Assert.Equal(0, await b.ScalarAsync("max(min_over_time(istio_requests_total[10m]))", _settled));
-        Assert.Equal(0, await b.ScalarAsync("max(min_over_time(istio_tcp_connections_closed_total[10m]))", _settled));
+        Assert.Equal(0, await b.ScalarAsync("max(min_over_time(istio_requests_total[10m]))", mesh.Settled[b]));
+        Assert.Equal(0, await b.ScalarAsync("max(min_over_time(istio_tcp_connections_closed_total[10m]))", mesh.Settled[b]));
         var increase = await b.ScalarAsync(
-            "sum(increase(istio_requests_total{reporter=\"destination\",destination_canonical_service=\"reviews\",request_protocol=\"http\"}[10m]))", _settled);
+            "sum(increase(istio_requests_total{reporter=\"destination\",destination_canonical_service=\"reviews\",request_protocol=\"http\"}[10m]))", mesh.Settled[b]);
 
         // increase() extrapolates towards the window's end, so it may exceed the count a little.
         Assert.InRange(increase, ReviewsHttpCalls, ReviewsHttpCalls * 1.5);
@@ -169,7 +167,7 @@ public sealed class IstioMetricsTests(IstioMeshFixture mesh) : IClassFixture<Ist
     public async Task Kiali_NamespaceGraphQuery_ReturnsTheExpectedEdges()
     {
         const string query = "sum(rate(istio_requests_total{reporter=\"destination\",destination_service_namespace=\"default\"}[30s])) by (source_cluster,source_workload_namespace,source_workload,source_canonical_service,source_canonical_revision,destination_cluster,destination_service_namespace,destination_service,destination_service_name,destination_workload_namespace,destination_workload,destination_canonical_service,destination_canonical_revision,request_protocol,response_code,grpc_response_status,response_flags) > 0";
-        var result = await _prometheus.QueryAsync(query, _settled);
+        var result = await _prometheus.QueryAsync(query, mesh.Settled[_prometheus]);
 
         var edges = result
             .Select(r => $"{r.Labels["source_workload_namespace"]}/{r.Labels["source_workload"]} -> {r.Labels["destination_service_name"]} {r.Labels["destination_workload"]} {r.Labels["request_protocol"]}")
@@ -256,7 +254,8 @@ public sealed class IstioMeshFixture : IAsyncLifetime
 
     internal MetricsBackend Prometheus { get; private set; } = null!;
 
-    internal DateTimeOffset Settled { get; private set; }
+    /// <summary>When each backend first held every series at its final value (for queries over recent windows).</summary>
+    internal Dictionary<MetricsBackend, DateTimeOffset> Settled { get; } = [];
 
     internal int EntriesSent { get; private set; }
 
@@ -280,9 +279,8 @@ public sealed class IstioMeshFixture : IAsyncLifetime
             await backend.WaitForAsync("sum(istio_requests_total{reporter=\"source\"})", SourceRequests, Patience);
             await backend.WaitForAsync("sum(istio_requests_total{reporter=\"destination\"})", DestinationRequests, Patience);
             await backend.WaitForAsync("sum(istio_tcp_connections_closed_total)", 2 * MysqlConnections, Patience);
+            Settled[backend] = DateTimeOffset.UtcNow;
         }
-
-        Settled = DateTimeOffset.UtcNow;
     }
 
     public async ValueTask DisposeAsync()
