@@ -34,6 +34,7 @@ internal static class ApiEndpoints
             api.Run(from, to, @namespace, (_, window, ns) => ProxyQueries.List(proxies, window, ns, service, stat ?? []), readsAccessLogs: false));
 
         app.MapAlsSamples();
+        app.MapAlsPage();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<KubernetesOptions> options) =>
         {
