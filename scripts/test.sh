@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite, as on a fresh machine: installs the real tools the tests use
-# (promtool to lint /metrics, flatc to cross-check FlatBuffers decoding) when missing, then
+# (promtool to lint /metrics, flatc to cross-check FlatBuffers decoding, headless chromium for
+# the topology page) when missing, then
 # runs every test project. Node.js and npm come with the machine; the official Envoy protos
 # and the Node gRPC client are fetched by the tests themselves through npm.
 set -euo pipefail
@@ -10,6 +11,7 @@ need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v flatc >/dev/null 2>&1 || need+=(flatbuffers-compiler)
 command -v victoria-metrics >/dev/null 2>&1 || need+=(victoria-metrics)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (apt) for the tests"
   SUDO=""

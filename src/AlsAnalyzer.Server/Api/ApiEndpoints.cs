@@ -46,6 +46,7 @@ internal static class ApiEndpoints
             api.RunAsync(from, to, @namespace, null, q => ProxyQueries.List(proxies, q.Window, q.Namespace, service, stat ?? [])));
 
         app.MapAlsSamples();
+        app.MapAlsPage();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<KubernetesOptions> options) =>
         {

@@ -31,7 +31,7 @@ internal static class PortAccess
                 return Task.CompletedTask;
             }
 
-            if (!ingestPort && !IsProbe(context.Request.Path) && !Authorized(context.Request.Headers.Authorization.ToString(), store.TokenHash))
+            if (!ingestPort && !IsOpen(context.Request.Path) && !Authorized(context.Request.Headers.Authorization.ToString(), store.TokenHash))
             {
                 metrics.Unauthorized();
                 SecurityLog.Unauthorized(logger, context.Request.Path.Value ?? string.Empty);
@@ -44,7 +44,9 @@ internal static class PortAccess
         });
     }
 
-    private static bool IsProbe(PathString path) => path == "/healthz" || path == "/readyz";
+    /// <summary>The probes, and the topology page's static files (no data: the page asks for the token before it calls the API).</summary>
+    private static bool IsOpen(PathString path) =>
+        path == "/healthz" || path == "/readyz" || path == "/" || path.StartsWithSegments("/ui", StringComparison.Ordinal);
 
     /// <summary>
     /// Compares SHA-256 digests in constant time: the digests have a fixed length, so neither the

@@ -1,0 +1,824 @@
+// AlsAnalyzer's topology page: plain JavaScript and SVG, no library, no external resource.
+// It reads the HTTP API of the process that serves it (same origin) and keeps the view in
+// the URL's hash, so that a view can be bookmarked and shared.
+'use strict';
+
+(() => {
+  const SVG = 'http://www.w3.org/2000/svg';
+  const WINDOWS = { '5m': 5, '15m': 15, '1h': 60 };
+
+  // Kiali's default health thresholds, in percent of the requests in the window.
+  // Errors (5xx, no response, failure flags, non-zero gRPC status): degraded above 0.1 %,
+  // failure from 10 %. 4xx: degraded from 10 %, failure from 20 %.
+  const THRESHOLDS = {
+    errors: { degraded: 0.1, failure: 10 },
+    client: { degraded: 10, failure: 20 },
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    window: '15m', from: '', to: '', namespace: '', hideIdle: false, refresh: 0, percentile: 'p95',
+    node: '', edge: '',
+  };
+  let data = null; // { topology, from, to, seconds }
+  let refreshTimer = 0;
+  let view = { x: 0, y: 0, scale: 1 };
+  let loadSeq = 0;
+
+  // ---- URL <-> state -------------------------------------------------------------------
+  function readHash() {
+    const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+    state.window = WINDOWS[p.get('window')] || p.get('window') === 'custom' ? p.get('window') : '15m';
+    state.from = p.get('from') || '';
+    state.to = p.get('to') || '';
+    if (state.window === 'custom' && !(state.from && state.to)) state.window = '15m';
+    state.namespace = p.get('namespace') || '';
+    state.hideIdle = p.get('hideIdle') === '1';
+    state.refresh = Number(p.get('refresh')) || 0;
+    state.percentile = ['p50', 'p95', 'p99'].includes(p.get('latency')) ? p.get('latency') : 'p95';
+    state.node = p.get('node') || '';
+    state.edge = p.get('edge') || '';
+  }
+
+  function writeHash() {
+    const p = new URLSearchParams();
+    p.set('window', state.window);
+    if (state.window === 'custom') { p.set('from', state.from); p.set('to', state.to); }
+    if (state.namespace) p.set('namespace', state.namespace);
+    if (state.hideIdle) p.set('hideIdle', '1');
+    if (state.refresh) p.set('refresh', String(state.refresh));
+    if (state.percentile !== 'p95') p.set('latency', state.percentile);
+    if (state.node) p.set('node', state.node);
+    if (state.edge) p.set('edge', state.edge);
+    const hash = '#' + p.toString();
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+  }
+
+  function syncControls() {
+    $('window').value = state.window;
+    $('custom-range').hidden = state.window !== 'custom';
+    if (state.window === 'custom') {
+      $('from').value = toLocalInput(state.from);
+      $('to').value = toLocalInput(state.to);
+    }
+    $('hide-idle').checked = state.hideIdle;
+    $('refresh').value = String(state.refresh);
+    $('percentile').value = state.percentile;
+    ensureNamespaceOption(state.namespace);
+    $('namespace').value = state.namespace;
+  }
+
+  function toLocalInput(iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return '';
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+
+  function ensureNamespaceOption(ns) {
+    if (!ns) return;
+    const select = $('namespace');
+    if ([...select.options].some((o) => o.value === ns)) return;
+    const option = document.createElement('option');
+    option.value = option.textContent = ns;
+    select.append(option);
+  }
+
+  // ---- API -----------------------------------------------------------------------------
+  async function api(path) {
+    const headers = {};
+    const token = sessionStorage.getItem('als-token');
+    if (token) headers.Authorization = 'Bearer ' + token;
+    const response = await fetch(path, { headers, cache: 'no-store' });
+    if (response.status === 401) {
+      $('token-form').hidden = false;
+      throw new Error('The API requires a token.');
+    }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error || `${path}: HTTP ${response.status}`);
+    return body;
+  }
+
+  function windowRange() {
+    if (state.window === 'custom') return { from: new Date(state.from), to: new Date(state.to) };
+    const to = new Date();
+    return { from: new Date(to.getTime() - WINDOWS[state.window] * 60000), to };
+  }
+
+  function query(extra) {
+    const { from, to } = windowRange();
+    const p = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), ...extra });
+    return p.toString();
+  }
+
+  async function load() {
+    const seq = ++loadSeq;
+    setStatus('Loading…');
+    try {
+      const extra = state.namespace ? { namespace: state.namespace } : {};
+      const [topology, services] = await Promise.all([
+        api('api/v1/topology?' + query(extra)),
+        api('api/v1/services?' + query({})).catch(() => null),
+      ]);
+      if (seq !== loadSeq) return;
+      const from = new Date(topology.from);
+      const to = new Date(topology.to);
+      data = { topology, from, to, seconds: Math.max(1, (to - from) / 1000) };
+      fillNamespaces(topology, services);
+      render();
+      const shown = document.querySelectorAll('#viewport .node').length;
+      setStatus(`${shown} nodes, ${document.querySelectorAll('#viewport .edge').length} edges, ${fmtTime(from)} – ${fmtTime(to)}`);
+      await showSelection();
+    } catch (e) {
+      if (seq === loadSeq) setStatus(e.message, true);
+    }
+  }
+
+  function setStatus(text, error) {
+    const s = $('status');
+    s.textContent = text;
+    s.classList.toggle('error', !!error);
+  }
+
+  function fillNamespaces(topology, services) {
+    const names = new Set();
+    for (const n of topology.nodes) if (n.namespace) names.add(n.namespace);
+    if (services && services.services) for (const s of services.services) if (s.namespace) names.add(s.namespace);
+    [...names].sort().forEach(ensureNamespaceOption);
+    $('namespace').value = state.namespace;
+  }
+
+  // ---- Figures and health --------------------------------------------------------------
+  const isTcp = (e) => e.protocol === 'tcp';
+  const calls = (e) => (isTcp(e) ? (e.connections || 0) : (e.requests || 0));
+
+  function errorPercent(f) {
+    const n = f.protocol === 'tcp' || f.requests === undefined ? (f.connections || 0) : (f.requests || 0);
+    return n > 0 ? (100 * (f.errors || 0)) / n : 0;
+  }
+
+  function health(f) {
+    const n = f.requests !== undefined && f.requests !== null ? f.requests : (f.connections || 0);
+    if (!n) return 'idle';
+    const errors = (100 * (f.errors || 0)) / n;
+    const c4 = f.statusCodes ? (100 * (f.statusCodes['4xx'] || 0)) / n : 0;
+    if (errors >= THRESHOLDS.errors.failure || c4 >= THRESHOLDS.client.failure) return 'failure';
+    if (errors > THRESHOLDS.errors.degraded || c4 >= THRESHOLDS.client.degraded) return 'degraded';
+    return 'ok';
+  }
+
+  const HEALTH_RANK = { idle: 0, ok: 1, degraded: 2, failure: 3 };
+  const HEALTH_TEXT = { idle: 'no requests', ok: 'healthy', degraded: 'degraded', failure: 'failing' };
+
+  function fmtRate(perSecond) {
+    if (perSecond >= 100) return perSecond.toFixed(0);
+    if (perSecond >= 1) return perSecond.toFixed(1);
+    if (perSecond > 0 && perSecond < 0.01) return perSecond.toFixed(3);
+    return perSecond.toFixed(2);
+  }
+
+  function fmtPercent(p) {
+    if (p === 0) return '0%';
+    if (p < 1) return p.toFixed(2) + '%';
+    return p.toFixed(1) + '%';
+  }
+
+  function fmtBytes(b) {
+    const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+    let i = 0;
+    while (b >= 1000 && i < units.length - 1) { b /= 1000; i++; }
+    return (i === 0 ? b.toFixed(0) : b.toFixed(1)) + ' ' + units[i];
+  }
+
+  function fmtMs(ms) {
+    if (ms === null || ms === undefined) return '–';
+    return ms >= 1000 ? (ms / 1000).toFixed(2) + ' s' : (ms >= 10 ? ms.toFixed(0) : ms.toFixed(1)) + ' ms';
+  }
+
+  function fmtTime(d) {
+    return d.toLocaleString(undefined, { hour12: false });
+  }
+
+  function edgeSummary(e) {
+    if (isTcp(e)) {
+      return `${e.connections || 0} conn · ${fmtBytes((e.bytesSent || 0) + (e.bytesReceived || 0))}`
+        + ((e.errors || 0) ? ` · ${fmtPercent(errorPercent(e))} err` : '');
+    }
+    const lat = e.latencyMs ? e.latencyMs[state.percentile] : null;
+    return `${fmtRate((e.requests || 0) / data.seconds)} rps · ${fmtPercent(errorPercent(e))} err · ${state.percentile} ${fmtMs(lat)}`;
+  }
+
+  const edgeId = (e) => `${e.source}|${e.target}|${e.protocol}`;
+
+  // ---- Filtering and layout ------------------------------------------------------------
+  function visibleGraph() {
+    const t = data.topology;
+    let edges = t.edges.slice();
+    if (state.hideIdle) edges = edges.filter((e) => calls(e) > 0 || (e.bytesSent || 0) + (e.bytesReceived || 0) > 0);
+    const used = new Set();
+    for (const e of edges) { used.add(e.source); used.add(e.target); }
+    let nodes = t.nodes.slice();
+    if (state.hideIdle) nodes = nodes.filter((n) => used.has(n.id));
+    const ids = new Set(nodes.map((n) => n.id));
+    edges = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+    return { nodes, edges };
+  }
+
+  // A layered layout: break cycles by DFS, rank each node by its longest path from a root,
+  // then order each layer by the barycentre of its neighbours (a few sweeps both ways).
+  function layout(nodes, edges) {
+    const out = new Map(nodes.map((n) => [n.id, []]));
+    const inc = new Map(nodes.map((n) => [n.id, []]));
+    for (const e of edges) {
+      if (e.source === e.target) continue;
+      out.get(e.source).push(e.target);
+      inc.get(e.target).push(e.source);
+    }
+    // Callers from outside first: unknown, gateways, then the rest by id (stable).
+    const order = nodes.slice().sort((a, b) => kindOrder(a) - kindOrder(b) || a.id.localeCompare(b.id));
+    const color = new Map();
+    const dag = new Map(nodes.map((n) => [n.id, []]));
+    const visit = (id) => {
+      color.set(id, 1);
+      for (const t of out.get(id)) {
+        if (color.get(t) === 1) continue; // back edge: dropped for ranking
+        dag.get(id).push(t);
+        if (!color.get(t)) visit(t);
+      }
+      color.set(id, 2);
+    };
+    for (const n of order) if (!color.get(n.id) && inc.get(n.id).length === 0) visit(n.id);
+    for (const n of order) if (!color.get(n.id)) visit(n.id);
+    const rank = new Map();
+    // Longest path from a root, by a topological pass over the acyclic remainder.
+    const indeg = new Map(nodes.map((n) => [n.id, 0]));
+    for (const ts of dag.values()) for (const t of ts) indeg.set(t, indeg.get(t) + 1);
+    const queue = order.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
+    for (const id of queue) rank.set(id, 0);
+    while (queue.length) {
+      const id = queue.shift();
+      for (const t of dag.get(id)) {
+        rank.set(t, Math.max(rank.get(t) || 0, rank.get(id) + 1));
+        indeg.set(t, indeg.get(t) - 1);
+        if (indeg.get(t) === 0) queue.push(t);
+      }
+    }
+    for (const n of nodes) if (!rank.has(n.id)) rank.set(n.id, 0);
+
+    const layers = [];
+    for (const n of order) {
+      const r = rank.get(n.id);
+      (layers[r] = layers[r] || []).push(n.id);
+    }
+    const pos = new Map();
+    const index = () => layers.forEach((l) => l.forEach((id, i) => pos.set(id, i)));
+    index();
+    const bary = (id, neighbours) => {
+      const ps = neighbours.get(id).map((x) => pos.get(x)).filter((x) => x !== undefined);
+      return ps.length ? ps.reduce((a, b) => a + b, 0) / ps.length : pos.get(id);
+    };
+    for (let sweep = 0; sweep < 6; sweep++) {
+      const down = sweep % 2 === 0;
+      const seq = down ? layers.slice(1) : layers.slice(0, -1).reverse();
+      for (const layer of seq) {
+        const keys = new Map(layer.map((id) => [id, bary(id, down ? inc : out)]));
+        layer.sort((a, b) => keys.get(a) - keys.get(b));
+        layer.forEach((id, i) => pos.set(id, i));
+      }
+    }
+    const colWidth = 330;
+    const rowHeight = 100;
+    const tallest = Math.max(1, ...layers.map((l) => (l ? l.length : 0)));
+    const coords = new Map();
+    layers.forEach((layer, r) => {
+      if (!layer) return;
+      const offset = ((tallest - layer.length) * rowHeight) / 2;
+      layer.forEach((id, i) => coords.set(id, { x: 90 + r * colWidth, y: 60 + offset + i * rowHeight }));
+    });
+    return { coords, width: 180 + (layers.length - 1) * colWidth, height: 120 + (tallest - 1) * rowHeight };
+  }
+
+  function kindOrder(n) {
+    return { unknown: 0, gateway: 1, service: 2, external: 3 }[n.kind] ?? 2;
+  }
+
+  // ---- Rendering -----------------------------------------------------------------------
+  function el(name, attrs, parent) {
+    const e = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (parent) parent.append(e);
+    return e;
+  }
+
+  function nodeFigures(id, edges) {
+    const inbound = edges.filter((e) => e.target === id && !isTcp(e));
+    const requests = inbound.reduce((a, e) => a + (e.requests || 0), 0);
+    const errors = inbound.reduce((a, e) => a + (e.errors || 0), 0);
+    const c4 = inbound.reduce((a, e) => a + ((e.statusCodes && e.statusCodes['4xx']) || 0), 0);
+    const tcp = edges.filter((e) => e.target === id && isTcp(e));
+    const connections = tcp.reduce((a, e) => a + (e.connections || 0), 0);
+    const tcpErrors = tcp.reduce((a, e) => a + (e.errors || 0), 0);
+    let h = health({ requests, errors, statusCodes: { '4xx': c4 } });
+    const th = health({ protocol: 'tcp', connections, errors: tcpErrors });
+    if (HEALTH_RANK[th] > HEALTH_RANK[h]) h = th;
+    return { requests, errors, connections, health: h };
+  }
+
+  function render() {
+    showTruncation();
+    const { nodes, edges } = visibleGraph();
+    const { coords, width, height } = layout(nodes, edges);
+    const svg = $('graph');
+    const vp = $('viewport');
+    vp.replaceChildren();
+    svg.setAttribute('data-width', String(width));
+    svg.setAttribute('data-height', String(height));
+    const edgeLayer = el('g', { class: 'edges' }, vp);
+    const nodeLayer = el('g', { class: 'nodes' }, vp);
+    // Edge figures above every line and node, so that no line crosses a label.
+    const labelLayer = el('g', { class: 'edge-labels' }, vp);
+
+    // Parallel edges (the same pair, several protocols, or both directions) fan out.
+    const pairCount = new Map();
+    const pairKey = (e) => [e.source, e.target].sort().join('\u0000');
+    for (const e of edges) pairCount.set(pairKey(e), (pairCount.get(pairKey(e)) || 0) + 1);
+    const pairSeen = new Map();
+
+    const edgeRows = [];
+    for (const e of edges) {
+      const a = coords.get(e.source);
+      const b = coords.get(e.target);
+      if (!a || !b) continue;
+      const h = health(e);
+      const key = pairKey(e);
+      const k = pairSeen.get(key) || 0;
+      pairSeen.set(key, k + 1);
+      const n = pairCount.get(key);
+      const bend = (k - (n - 1) / 2) * 72 + (e.source > e.target && n > 1 ? 36 : 0);
+      const g = el('g', {
+        class: `edge health-${h} proto-${e.protocol}`,
+        tabindex: '0',
+        role: 'button',
+        'data-source': e.source,
+        'data-target': e.target,
+        'data-protocol': e.protocol,
+        'data-health': h,
+        'aria-label': `Edge ${e.source} to ${e.target}, ${e.protocol}, ${edgeSummary(e)}, ${HEALTH_TEXT[h]}`,
+      }, edgeLayer);
+      const d = edgePath(a, b, bend, e.source === e.target);
+      el('path', { class: 'hit', d: d.path }, g);
+      el('path', { class: 'line', d: d.path, 'marker-end': `url(#arrow-${h})` }, g);
+      // The figures belong to the edge's group (for screen readers and tests) but are drawn in
+      // the label layer: a <use> of the text would not be read, so the group is split in two.
+      const labels = el('g', {
+        class: `edge-label health-${h} proto-${e.protocol}`,
+        'data-source': e.source,
+        'data-target': e.target,
+        'data-protocol': e.protocol,
+        'aria-hidden': 'true',
+      }, labelLayer);
+      const label = el('text', { x: d.lx, y: d.ly - 4, 'text-anchor': 'middle', class: 'figures' }, g);
+      label.textContent = (h === 'failure' ? '✖ ' : h === 'degraded' ? '! ' : '') + edgeSummary(e);
+      const proto = el('text', { x: d.lx, y: d.ly + 10, 'text-anchor': 'middle', class: 'proto' }, g);
+      proto.textContent = e.protocol;
+      labels.append(label.cloneNode(true), proto.cloneNode(true));
+      label.classList.add('shadowed');
+      proto.classList.add('shadowed');
+      bindSelect(g, () => select({ edge: edgeId(e) }));
+      bindSelect(labels, () => select({ edge: edgeId(e) }));
+      edgeRows.push({ e, h });
+    }
+
+    const nodeRows = [];
+    for (const n of nodes) {
+      const c = coords.get(n.id);
+      const f = nodeFigures(n.id, edges);
+      const g = el('g', {
+        class: `node kind-${n.kind} health-${f.health}`,
+        tabindex: '0',
+        role: 'button',
+        transform: `translate(${c.x},${c.y})`,
+        'data-id': n.id,
+        'data-kind': n.kind,
+        'data-health': f.health,
+        'aria-label': `Node ${n.id}, ${n.kind}, ${nodeFigureText(f)}, ${HEALTH_TEXT[f.health]}`,
+      }, nodeLayer);
+      shape(n.kind, g);
+      if (f.health === 'failure' || f.health === 'degraded') {
+        const badge = el('text', { x: 0, y: 5, 'text-anchor': 'middle', class: 'badge' }, g);
+        badge.textContent = f.health === 'failure' ? '✖' : '!';
+      }
+      const name = el('text', { x: 0, y: 38, 'text-anchor': 'middle', class: 'name' }, g);
+      name.textContent = n.kind === 'external' ? n.name : n.name;
+      if (n.namespace) {
+        const ns = el('text', { x: 0, y: 52, 'text-anchor': 'middle', class: 'ns' }, g);
+        ns.textContent = n.kind === 'gateway' ? `${n.namespace} · gateway` : n.namespace;
+      } else if (n.kind !== 'service') {
+        const ns = el('text', { x: 0, y: 52, 'text-anchor': 'middle', class: 'ns' }, g);
+        ns.textContent = n.kind;
+      }
+      bindSelect(g, () => select({ node: n.id }));
+      nodeRows.push({ n, f });
+    }
+
+    renderLists(edgeRows, nodeRows);
+    fit(width, height);
+    markSelection();
+  }
+
+  function nodeFigureText(f) {
+    const parts = [];
+    if (f.requests) parts.push(`${fmtRate(f.requests / data.seconds)} rps in, ${fmtPercent((100 * f.errors) / f.requests)} errors`);
+    if (f.connections) parts.push(`${f.connections} TCP connections in`);
+    return parts.length ? parts.join(', ') : 'no inbound requests';
+  }
+
+  function shape(kind, g) {
+    switch (kind) {
+      case 'gateway': el('path', { class: 'shape', d: 'M0,-24 L24,0 L0,24 L-24,0 Z' }, g); break;
+      case 'external': el('path', { class: 'shape', d: 'M-22,-13 L0,-25 L22,-13 L22,13 L0,25 L-22,13 Z' }, g); break;
+      case 'unknown': el('rect', { class: 'shape', x: -20, y: -20, width: 40, height: 40, rx: 6 }, g); break;
+      default: el('circle', { class: 'shape', r: 22 }, g);
+    }
+  }
+
+  function edgePath(a, b, bend, self) {
+    if (self) {
+      const path = `M${a.x - 10},${a.y - 22} C${a.x - 50},${a.y - 90} ${a.x + 50},${a.y - 90} ${a.x + 10},${a.y - 22}`;
+      return { path, lx: a.x, ly: a.y - 74 };
+    }
+    const dx = b.x - a.x;
+    const dy = b.y - a.y;
+    const len = Math.max(1, Math.hypot(dx, dy));
+    const ux = dx / len;
+    const uy = dy / len;
+    const r = 28;
+    const sx = a.x + ux * r;
+    const sy = a.y + uy * r;
+    const tx = b.x - ux * r;
+    const ty = b.y - uy * r;
+    const mx = (sx + tx) / 2 - uy * bend;
+    const my = (sy + ty) / 2 + ux * bend;
+    // The label sits on the curve's midpoint (a quadratic through the control point).
+    return { path: `M${sx},${sy} Q${mx},${my} ${tx},${ty}`, lx: (sx + 2 * mx + tx) / 4, ly: (sy + 2 * my + ty) / 4 };
+  }
+
+  function bindSelect(g, action) {
+    g.addEventListener('click', (ev) => { ev.stopPropagation(); action(); });
+    g.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); action(); }
+    });
+  }
+
+  function renderLists(edgeRows, nodeRows) {
+    const eb = $('edge-list').tBodies[0];
+    eb.replaceChildren();
+    for (const { e, h } of edgeRows) {
+      const tr = document.createElement('tr');
+      tr.className = `health-${h}`;
+      tr.dataset.edge = edgeId(e);
+      const rate = isTcp(e) ? `${e.connections || 0} conn, ${fmtBytes((e.bytesSent || 0) + (e.bytesReceived || 0))}` : `${fmtRate((e.requests || 0) / data.seconds)} rps`;
+      const lat = !isTcp(e) && e.latencyMs ? `${state.percentile} ${fmtMs(e.latencyMs[state.percentile])}` : '–';
+      tr.append(
+        cellButton(e.source, () => select({ edge: edgeId(e) })),
+        cell(e.target), cell(e.protocol), cell(rate, 'num'), cell(fmtPercent(errorPercent(e)), 'num'), cell(lat, 'num'), cell(HEALTH_TEXT[h], 'health'));
+      eb.append(tr);
+    }
+    const nb = $('node-list').tBodies[0];
+    nb.replaceChildren();
+    for (const { n, f } of nodeRows) {
+      const tr = document.createElement('tr');
+      tr.className = `health-${f.health}`;
+      tr.dataset.node = n.id;
+      tr.append(
+        cellButton(n.id, () => select({ node: n.id })),
+        cell(n.kind),
+        cell(f.requests ? `${fmtRate(f.requests / data.seconds)} rps` : (f.connections ? `${f.connections} conn` : '–'), 'num'),
+        cell(f.requests ? fmtPercent((100 * f.errors) / f.requests) : '–', 'num'),
+        cell(HEALTH_TEXT[f.health], 'health'));
+      nb.append(tr);
+    }
+  }
+
+  function cell(text, cls) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (cls) td.className = cls;
+    return td;
+  }
+
+  function cellButton(text, action) {
+    const td = document.createElement('td');
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'link';
+    b.textContent = text;
+    b.addEventListener('click', action);
+    td.append(b);
+    return td;
+  }
+
+  // ---- Pan and zoom --------------------------------------------------------------------
+  function fit(width, height) {
+    const svg = $('graph');
+    const box = svg.getBoundingClientRect();
+    const w = box.width || 800;
+    const h = box.height || 600;
+    const scale = Math.min(1.4, Math.max(0.2, Math.min(w / Math.max(width, 1), h / Math.max(height, 1))));
+    view = { scale, x: (w - width * scale) / 2, y: Math.max(0, (h - height * scale) / 2) };
+    applyView();
+  }
+
+  function applyView() {
+    $('viewport').setAttribute('transform', `translate(${view.x},${view.y}) scale(${view.scale})`);
+  }
+
+  function bindPanZoom() {
+    const svg = $('graph');
+    let drag = null;
+    svg.addEventListener('pointerdown', (ev) => {
+      if (ev.target.closest('.node, .edge, .edge-label')) return;
+      drag = { x: ev.clientX - view.x, y: ev.clientY - view.y };
+      svg.classList.add('panning');
+      svg.setPointerCapture(ev.pointerId);
+    });
+    svg.addEventListener('pointermove', (ev) => {
+      if (!drag) return;
+      view.x = ev.clientX - drag.x;
+      view.y = ev.clientY - drag.y;
+      applyView();
+    });
+    const end = () => { drag = null; svg.classList.remove('panning'); };
+    svg.addEventListener('pointerup', end);
+    svg.addEventListener('pointercancel', end);
+    svg.addEventListener('wheel', (ev) => {
+      ev.preventDefault();
+      const box = svg.getBoundingClientRect();
+      const px = ev.clientX - box.left;
+      const py = ev.clientY - box.top;
+      const factor = Math.exp(-ev.deltaY * 0.0015);
+      const scale = Math.min(4, Math.max(0.1, view.scale * factor));
+      view.x = px - ((px - view.x) * scale) / view.scale;
+      view.y = py - ((py - view.y) * scale) / view.scale;
+      view.scale = scale;
+      applyView();
+    }, { passive: false });
+  }
+
+  // ---- Selection and details -----------------------------------------------------------
+  function select(sel) {
+    state.node = sel.node || '';
+    state.edge = sel.edge || '';
+    writeHash();
+    markSelection();
+    showSelection().then(() => $('details').focus());
+  }
+
+  function markSelection() {
+    document.querySelectorAll('#viewport .selected').forEach((x) => x.classList.remove('selected'));
+    if (state.node) {
+      const n = [...document.querySelectorAll('#viewport .node')].find((x) => x.dataset.id === state.node);
+      if (n) n.classList.add('selected');
+    }
+    if (state.edge) {
+      const e = [...document.querySelectorAll('#viewport .edge')].find((x) => `${x.dataset.source}|${x.dataset.target}|${x.dataset.protocol}` === state.edge);
+      if (e) e.classList.add('selected');
+    }
+  }
+
+  async function showSelection() {
+    const panel = $('details');
+    if (!data) return;
+    if (state.edge) {
+      const e = data.topology.edges.find((x) => edgeId(x) === state.edge);
+      if (!e) { panel.replaceChildren(para(`The edge ${state.edge.replaceAll('|', ' → ')} carried nothing in this window.`)); return; }
+      await showEdge(e, panel);
+    } else if (state.node) {
+      const n = data.topology.nodes.find((x) => x.id === state.node);
+      if (!n) { panel.replaceChildren(para(`${state.node} is not in this window's graph.`)); return; }
+      await showNode(n, panel);
+    } else {
+      panel.replaceChildren(para('Select a node or an edge to see its figures.', 'empty'));
+    }
+  }
+
+  function para(text, cls) {
+    const p = document.createElement('p');
+    p.textContent = text;
+    if (cls) p.className = cls;
+    return p;
+  }
+
+  function h(tag, text, attrs) {
+    const x = document.createElement(tag);
+    if (text !== undefined && text !== null) x.textContent = text;
+    for (const [k, v] of Object.entries(attrs || {})) x.setAttribute(k, v);
+    return x;
+  }
+
+  function dl(pairs) {
+    const list = document.createElement('dl');
+    for (const [k, v] of pairs) {
+      if (v === undefined || v === null || v === '') continue;
+      list.append(h('dt', k), h('dd', String(v)));
+    }
+    return list;
+  }
+
+  function table(caption, headers, rows, id) {
+    const t = document.createElement('table');
+    if (id) t.id = id;
+    t.append(h('caption', caption));
+    const thead = document.createElement('thead');
+    const tr = document.createElement('tr');
+    headers.forEach((x) => tr.append(h('th', x, { scope: 'col' })));
+    thead.append(tr);
+    const tbody = document.createElement('tbody');
+    for (const r of rows) {
+      const row = document.createElement('tr');
+      r.forEach((c) => (c instanceof Node ? row.append(wrapCell(c)) : row.append(h('td', c === null || c === undefined ? '–' : String(c)))));
+      tbody.append(row);
+    }
+    t.append(thead, tbody);
+    return t;
+  }
+
+  function wrapCell(node) {
+    const td = document.createElement('td');
+    td.append(node);
+    return td;
+  }
+
+  function sideFigures(f) {
+    if (!f) return null;
+    const n = f.requests !== undefined ? f.requests : f.connections;
+    return {
+      calls: n,
+      rate: n !== undefined ? fmtRate(n / data.seconds) + (f.requests !== undefined ? ' rps' : ' conn/s') : '–',
+      errors: f.errors,
+      errorPct: fmtPercent(errorPercent(f)),
+      latency: f.latencyMs ? `${fmtMs(f.latencyMs.p50)} / ${fmtMs(f.latencyMs.p95)} / ${fmtMs(f.latencyMs.p99)}` : '–',
+      codes: f.statusCodes ? Object.entries(f.statusCodes).filter(([, v]) => v).map(([k, v]) => `${k === '0' ? 'no response' : k}: ${v}`).join(', ') || '–' : '–',
+      flags: f.responseFlags ? Object.entries(f.responseFlags).map(([k, v]) => `${k}: ${v}`).join(', ') : '–',
+      mtls: f.mtls === null || f.mtls === undefined ? '–' : fmtPercent(100 * f.mtls),
+      bytes: `${fmtBytes(f.bytesSent || 0)} sent, ${fmtBytes(f.bytesReceived || 0)} received`,
+    };
+  }
+
+  async function showEdge(e, panel) {
+    const hh = health(e);
+    const parts = [
+      h('h2', `${e.source} → ${e.target}`),
+      dl([
+        ['protocol', e.protocol],
+        ['health', HEALTH_TEXT[hh]],
+        ['figures', edgeSummary(e)],
+        ['reported by', e.reportedBy],
+        ['window', `${fmtTime(data.from)} – ${fmtTime(data.to)}`],
+      ]),
+    ];
+    const c = sideFigures(e.client);
+    const s = sideFigures(e.server);
+    const col = (x, k) => (x ? x[k] : 'not reported');
+    parts.push(table('Client side vs server side', ['', 'client', 'server'], [
+      [isTcp(e) ? 'connections' : 'requests', col(c, 'calls'), col(s, 'calls')],
+      ['rate', col(c, 'rate'), col(s, 'rate')],
+      ['errors', col(c, 'errors'), col(s, 'errors')],
+      ['error %', col(c, 'errorPct'), col(s, 'errorPct')],
+      ['latency p50 / p95 / p99', col(c, 'latency'), col(s, 'latency')],
+      ['status classes', col(c, 'codes'), col(s, 'codes')],
+      ['response flags', col(c, 'flags'), col(s, 'flags')],
+      ['mTLS', col(c, 'mtls'), col(s, 'mtls')],
+      ['bytes', col(c, 'bytes'), col(s, 'bytes')],
+    ], 'sides'));
+    if (e.upstreamCluster) {
+      const u = e.upstreamCluster;
+      parts.push(h('h3', 'Upstream cluster (proxy metrics)'), dl(Object.entries(u).filter(([, v]) => typeof v !== 'object')));
+    }
+    const samplesHeading = h('h3', 'Samples: failing and slowest calls');
+    const samplesBox = h('div', null, { id: 'samples-box' });
+    samplesBox.append(para('Loading samples…'));
+    parts.push(samplesHeading, samplesBox);
+    panel.replaceChildren(...parts);
+    try {
+      const res = await api('api/v1/samples?' + query({ source: e.source, target: e.target }));
+      const list = res.samples.filter((x) => x.protocol === e.protocol);
+      if (!list.length) { samplesBox.replaceChildren(para('No failing or slow call was kept for this edge in this window.')); return; }
+      const rows = list.map((x) => {
+        const kinds = document.createElement('span');
+        x.kinds.forEach((k) => kinds.append(h('span', k, { class: `tag ${k}` })));
+        const id = h('span', x.requestId || '–', { class: 'mono' });
+        return [
+          new Date(x.time).toLocaleTimeString(undefined, { hour12: false }), kinds, x.reporter,
+          x.protocol === 'tcp' ? 'tcp' : `${x.method || ''} ${x.path || ''}`.trim(),
+          x.status === null ? '–' : (x.status === 0 ? 'no response' : x.status),
+          x.grpcStatus, x.responseFlags.join(',') || '–', x.responseCodeDetails, fmtMs(x.latencyMs), x.upstreamHost, id,
+        ];
+      });
+      samplesBox.replaceChildren(table(`${list.length} calls kept`, ['time', 'kind', 'side', 'request', 'status', 'gRPC', 'flags', 'details', 'latency', 'upstream host', 'request id'], rows, 'samples'));
+    } catch (err) {
+      samplesBox.replaceChildren(para(err.message));
+    }
+  }
+
+  async function showNode(n, panel) {
+    const edges = data.topology.edges;
+    const inbound = edges.filter((e) => e.target === n.id);
+    const outbound = edges.filter((e) => e.source === n.id);
+    const f = nodeFigures(n.id, edges);
+    const edgeRow = (e, other) => [cellLink(other, e), e.protocol, isTcp(e) ? `${e.connections || 0} conn` : `${fmtRate((e.requests || 0) / data.seconds)} rps`, fmtPercent(errorPercent(e)), isTcp(e) ? '–' : fmtMs(e.latencyMs && e.latencyMs[state.percentile])];
+    const parts = [
+      h('h2', n.id),
+      dl([['kind', n.kind], ['namespace', n.namespace], ['health', HEALTH_TEXT[f.health]], ['inbound', nodeFigureText(f)]]),
+      table('Inbound', ['from', 'protocol', 'rate', 'errors', state.percentile], inbound.map((e) => edgeRow(e, e.source)), 'inbound'),
+      table('Outbound', ['to', 'protocol', 'rate', 'errors', state.percentile], outbound.map((e) => edgeRow(e, e.target)), 'outbound'),
+    ];
+    panel.replaceChildren(...parts);
+    if (n.kind !== 'service' && n.kind !== 'gateway') return;
+    try {
+      const s = await api(`api/v1/services/${encodeURIComponent(n.namespace)}/${encodeURIComponent(n.name)}?` + query({}));
+      const instances = (s.instances || []).map((i) => [i.instance || i.name || i.pod, i.inbound ?? i.served ?? i.requests, i.outbound ?? i.made, i.inboundErrors ?? i.errors]);
+      panel.append(table('Instances', ['instance', 'served', 'made', 'errors'], instances, 'instances'));
+      const endpoints = (s.endpoints || []).map((p) => {
+        const top = p.server || p.client || p;
+        return [p.endpoint || p.name, p.protocol, top.requests, fmtPercent(errorPercent(top)), fmtMs(top.latencyMs && top.latencyMs[state.percentile])];
+      });
+      panel.append(table('Endpoints', ['endpoint', 'protocol', 'requests', 'errors', state.percentile], endpoints, 'endpoints'));
+    } catch (err) {
+      panel.append(para(err.message));
+    }
+  }
+
+  function cellLink(text, e) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'link';
+    b.textContent = text;
+    b.addEventListener('click', () => select({ edge: edgeId(e) }));
+    return b;
+  }
+
+  // ---- Controls ------------------------------------------------------------------------
+  function scheduleRefresh() {
+    clearInterval(refreshTimer);
+    if (state.refresh > 0) refreshTimer = setInterval(load, state.refresh * 1000);
+  }
+
+  function bindControls() {
+    $('window').addEventListener('change', () => {
+      state.window = $('window').value;
+      if (state.window === 'custom') {
+        const { from, to } = { from: new Date(Date.now() - 3600000), to: new Date() };
+        state.from = state.from || from.toISOString();
+        state.to = state.to || to.toISOString();
+      }
+      syncControls();
+      writeHash();
+      load();
+    });
+    const custom = () => {
+      const from = new Date($('from').value);
+      const to = new Date($('to').value);
+      if (isNaN(from) || isNaN(to) || from >= to) { setStatus('Custom window: "from" must be before "to".', true); return; }
+      state.from = from.toISOString();
+      state.to = to.toISOString();
+      writeHash();
+      load();
+    };
+    $('from').addEventListener('change', custom);
+    $('to').addEventListener('change', custom);
+    $('namespace').addEventListener('change', () => { state.namespace = $('namespace').value; writeHash(); load(); });
+    $('percentile').addEventListener('change', () => { state.percentile = $('percentile').value; writeHash(); render(); showSelection(); });
+    $('hide-idle').addEventListener('change', () => { state.hideIdle = $('hide-idle').checked; writeHash(); render(); });
+    $('refresh').addEventListener('change', () => { state.refresh = Number($('refresh').value); writeHash(); scheduleRefresh(); });
+    $('reload').addEventListener('click', load);
+    $('token').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      sessionStorage.setItem('als-token', $('token-value').value);
+      $('token-form').hidden = true;
+      load();
+    });
+    document.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && (state.node || state.edge)) select({});
+    });
+    window.addEventListener('hashchange', () => { readHash(); syncControls(); scheduleRefresh(); load(); });
+    $('graph').addEventListener('click', () => { if (state.node || state.edge) select({}); });
+  }
+
+  function showTruncation() {
+    const banner = $('truncated');
+    const t = data && data.topology.truncated === true;
+    banner.hidden = !t;
+    banner.textContent = t
+      ? 'The API truncated this graph (too many nodes or edges for one answer): some are missing. Narrow the namespace or the window.'
+      : '';
+  }
+
+  readHash();
+  syncControls();
+  bindControls();
+  bindPanZoom();
+  writeHash();
+  scheduleRefresh();
+  load();
+})();
