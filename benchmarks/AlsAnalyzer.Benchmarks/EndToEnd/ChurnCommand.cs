@@ -15,7 +15,9 @@ namespace AlsAnalyzer.Benchmarks.EndToEnd;
 /// Reports the server's CPU share over the churn (from /proc) and how long new pods' IPs take
 /// to resolve: one new pod at a time is probed with an inbound entry from its IP until the
 /// server attributes it, every 100 ms (the probes add a few entries and two scrapes per
-/// attempt to the load; <c>--no-probe</c> measures the CPU without them).
+/// attempt to the load; <c>--no-probe</c> measures the CPU without them). With <c>--slices</c>
+/// every service also has an EndpointSlice listing its pods, and each replacement updates the
+/// slice of the old pod's service and of the new one's, as the EndpointSlice controller would.
 /// </summary>
 internal static class ChurnCommand
 {
@@ -33,6 +35,7 @@ internal static class ChurnCommand
             Duration = args.Int("duration", o.Duration),
             ServerDll = args.String("server"),
             Probe = !args.Flag("no-probe"),
+            Slices = args.Flag("slices"),
         };
         args.RejectUnknown();
         return await RunAsync(o).ConfigureAwait(false);
@@ -40,13 +43,25 @@ internal static class ChurnCommand
 
     public static async Task<int> RunAsync(ChurnOptions o)
     {
-        Console.WriteLine($"churn: {o.Pods} pods in {o.Services} services, {o.Rate} replacements/s for {o.Duration} s; {ProcInfo.MachineDescription()}");
+        Console.WriteLine($"churn: {o.Pods} pods in {o.Services} services{(o.Slices ? " with EndpointSlices" : string.Empty)}, {o.Rate} replacements/s for {o.Duration} s; {ProcInfo.MachineDescription()}");
         await using var kube = await FakeKubeApiServer.StartAsync().ConfigureAwait(false);
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"als-churn-{Environment.ProcessId}.kubeconfig");
         kube.WriteKubeconfig(kubeconfig);
         try
         {
-            var live = Fill(kube, o);
+            var (live, services) = Fill(kube, o);
+            var members = Enumerable.Range(0, o.Services).Select(_ => new List<V1Pod>()).ToArray();
+            for (var i = 0; i < live.Count; i++)
+            {
+                members[i % o.Services].Add(live[i]);
+            }
+
+            var serviceOf = Enumerable.Range(0, live.Count).Select(i => i % o.Services).ToList();
+            if (o.Slices)
+            {
+                kube.AddAll([.. services.Select((s, i) => KubeObjects.EndpointSlice(s, [.. members[i]]))]);
+            }
+
             var sync = Stopwatch.StartNew();
             await using var server = await ServerProcess.StartAsync(
                 o.ServerDll ?? ServerProcess.DefaultServerDll(),
@@ -80,8 +95,18 @@ internal static class ChurnCommand
                     var victim = 1 + random.Next(live.Count - 1);
                     var old = live[victim];
                     kube.Delete<V1Pod>(old.Metadata.NamespaceProperty, old.Metadata.Name);
-                    var pod = kube.Add(Pod(o, next++));
+                    var pod = kube.Add(Pod(o, next));
                     live[victim] = pod;
+                    if (o.Slices)
+                    {
+                        var (from, to) = (serviceOf[victim], next % o.Services);
+                        members[from].Remove(old);
+                        members[to].Add(pod);
+                        kube.Upsert(KubeObjects.EndpointSlice(services[from], [.. members[from]]));
+                        kube.Upsert(KubeObjects.EndpointSlice(services[to], [.. members[to]]));
+                    }
+
+                    serviceOf[victim] = next++ % o.Services;
                     Volatile.Write(ref newest, new NewPod(pod, clock.Elapsed));
                     replaced++;
                 }
@@ -151,9 +176,10 @@ internal static class ChurnCommand
     private static Workload Workload(V1Pod pod) =>
         new(pod.Metadata.NamespaceProperty, pod.Metadata.Labels["app"], pod.Metadata.Labels["version"], pod.Metadata.Name, pod.Status.PodIP);
 
-    private static List<V1Pod> Fill(FakeKubeApiServer kube, ChurnOptions o)
+    private static (List<V1Pod> Pods, List<V1Service> Services) Fill(FakeKubeApiServer kube, ChurnOptions o)
     {
         var objects = new List<IKubernetesObject<V1ObjectMeta>>();
+        var services = new List<V1Service>();
         for (var w = 0; w < Workers; w++)
         {
             objects.Add(KubeObjects.Node(Worker(w), NodeIp(w)));
@@ -161,13 +187,14 @@ internal static class ChurnCommand
 
         for (var s = 0; s < o.Services; s++)
         {
-            objects.Add(KubeObjects.Service("shop", ServiceName(s), $"10.96.{s / 256}.{s % 256}", KubeObjects.ServicePort("http", 9080)));
+            services.Add(KubeObjects.Service("shop", ServiceName(s), $"10.96.{s / 256}.{s % 256}", KubeObjects.ServicePort("http", 9080)));
         }
 
+        objects.AddRange(services);
         var pods = Enumerable.Range(0, o.Pods).Select(i => Pod(o, i)).ToList();
         objects.AddRange(pods);
         kube.AddAll([.. objects]);
-        return pods;
+        return (pods, services);
     }
 
     /// <summary>Pod number <paramref name="i"/>: in service i mod S, with a unique IP and name.</summary>

@@ -13,6 +13,9 @@ internal sealed record ChurnOptions
 
     public string? ServerDll { get; init; }
 
+    /// <summary>Each service has an EndpointSlice listing its pods, updated with every replacement (two slice changes each).</summary>
+    public bool Slices { get; init; }
+
     /// <summary>Probe new pods' IPs for the time to resolve (adds a little load).</summary>
     public bool Probe { get; init; } = true;
 

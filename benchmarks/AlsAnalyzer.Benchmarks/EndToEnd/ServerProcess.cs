@@ -157,8 +157,10 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     private async Task WaitHealthyAsync(string path, CancellationToken cancellationToken)
     {
+        // A first Kubernetes sync of 50,000 pods on a busy 2-core machine can take minutes.
+        var limit = TimeSpan.FromSeconds(path == "/readyz" ? 300 : 60);
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        while (deadline.Elapsed < limit)
         {
             if (_process.HasExited)
             {
@@ -180,7 +182,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new TimeoutException($"server {path} not OK after 60 s:{Environment.NewLine}{LogTail()}");
+        throw new TimeoutException($"server {path} not OK after {limit.TotalSeconds} s:{Environment.NewLine}{LogTail()}");
     }
 
     private void Log(string? line)

@@ -1,4 +1,5 @@
 using k8s;
+using k8s.KubeConfigModels;
 
 namespace AlsAnalyzer.Server.Kubernetes;
 
@@ -12,7 +13,9 @@ internal sealed record KubeconfigSource(string Origin, IReadOnlyList<string> Fil
 
     /// <summary>
     /// Reads the files the way kubectl does: merged in order, the first file that sets a
-    /// value (current-context, a named cluster, context or user) wins.
+    /// value (current-context, a named cluster, context or user) wins; a relative file path in
+    /// a file (certificate authority, client certificate and key) is relative to that file's
+    /// folder.
     /// </summary>
     public KubernetesClientConfiguration Build()
     {
@@ -24,7 +27,9 @@ internal sealed record KubeconfigSource(string Origin, IReadOnlyList<string> Fil
         var merged = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(Files[0]), useRelativePaths: true);
         foreach (var file in Files.Skip(1))
         {
-            var next = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(file), useRelativePaths: true);
+            // The client resolves relative paths against one file's folder (the first's), so
+            // the later files' paths are made absolute before they are merged in.
+            var next = WithAbsolutePaths(KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(file), useRelativePaths: true), file);
             merged.CurrentContext = string.IsNullOrEmpty(merged.CurrentContext) ? next.CurrentContext : merged.CurrentContext;
             merged.Clusters = FirstByName(merged.Clusters, next.Clusters, c => c.Name);
             merged.Contexts = FirstByName(merged.Contexts, next.Contexts, c => c.Name);
@@ -32,6 +37,30 @@ internal sealed record KubeconfigSource(string Origin, IReadOnlyList<string> Fil
         }
 
         return KubernetesClientConfiguration.BuildConfigFromConfigObject(merged);
+    }
+
+    private static K8SConfiguration WithAbsolutePaths(K8SConfiguration config, string file)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file)) ?? string.Empty;
+        string? Absolute(string? path) => string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.Combine(folder, path);
+        foreach (var cluster in config.Clusters ?? [])
+        {
+            if (cluster.ClusterEndpoint is { } endpoint)
+            {
+                endpoint.CertificateAuthority = Absolute(endpoint.CertificateAuthority);
+            }
+        }
+
+        foreach (var user in config.Users ?? [])
+        {
+            if (user.UserCredentials is { } credentials)
+            {
+                credentials.ClientCertificate = Absolute(credentials.ClientCertificate);
+                credentials.ClientKey = Absolute(credentials.ClientKey);
+            }
+        }
+
+        return config;
     }
 
     private static List<T> FirstByName<T>(IEnumerable<T>? first, IEnumerable<T>? then, Func<T, string> name)

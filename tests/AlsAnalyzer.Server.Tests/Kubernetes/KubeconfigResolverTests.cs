@@ -65,6 +65,49 @@ public sealed class KubeconfigResolverTests : IDisposable
         Assert.Null(KubeconfigResolver.Resolve(new KubernetesOptions { Kubernetes = "off" }, environment));
     }
 
+    [Fact]
+    public void Build_KubeconfigList_ResolvesEachFilesRelativePathsAgainstItsOwnFolder()
+    {
+        // The first file picks the context; the second, in another folder, defines its cluster
+        // and user with paths relative to that folder.
+        var first = Path.Combine(Directory.CreateDirectory(Path.Combine(_dir, "one")).FullName, "config");
+        var otherFolder = Directory.CreateDirectory(Path.Combine(_dir, "two")).FullName;
+        var second = Path.Combine(otherFolder, "config");
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=test-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            System.IO.File.WriteAllText(Path.Combine(otherFolder, "ca.crt"), ca.ExportCertificatePem());
+        }
+
+        System.IO.File.WriteAllText(first, "apiVersion: v1\nkind: Config\ncurrent-context: remote\n");
+        System.IO.File.WriteAllText(second, """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: remote
+              cluster:
+                server: https://127.0.0.1:6443
+                certificate-authority: ca.crt
+            contexts:
+            - name: remote
+              context:
+                cluster: remote
+                user: remote
+            users:
+            - name: remote
+              user:
+                client-certificate: certs/client.crt
+                client-key: certs/client.key
+            """);
+
+        var config = new KubeconfigSource("KUBECONFIG", [first, second]).Build();
+
+        Assert.Equal("CN=test-ca", Assert.Single(config.SslCaCerts).Subject);
+        Assert.Equal(Path.Combine(otherFolder, "certs", "client.crt"), config.ClientCertificateFilePath);
+        Assert.Equal(Path.Combine(otherFolder, "certs", "client.key"), config.ClientKeyFilePath);
+    }
+
     private KubeEnvironment Environment(string? kubeconfig = null, bool inCluster = false) =>
         new(name => name == "KUBECONFIG" ? kubeconfig : null, () => inCluster, _dir);
 
