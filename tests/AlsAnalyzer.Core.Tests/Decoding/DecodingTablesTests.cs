@@ -129,6 +129,27 @@ public sealed class DecodingTablesTests
     }
 
     [Fact]
+    public void ClusterNameCache_PastItsBytes_StartsANewGenerationAndCountsIt()
+    {
+        // Arrange: room for about two names of this length.
+        var name = "outbound|9080||reviews.default.svc.cluster.local";
+        var one = 64 + DecodeLimits.StringBytes(name) + ClusterNameCache.ParsedClusterBytes(ClusterNames.Create(name));
+        var cache = new ClusterNameCache(100, maxBytes: (2 * one) + 10);
+
+        // Act
+        for (var i = 0; i < 5; i++)
+        {
+            cache.Parse(name.Replace("9080", "90" + i, StringComparison.Ordinal));
+        }
+
+        // Assert
+        Assert.InRange(cache.Bytes, 1, cache.ByteCapacity);
+        Assert.Equal(2, cache.Resets);
+        Assert.Equal(1, cache.Count);
+        Assert.Equal("reviews", cache.Parse(name).Destination.Name);
+    }
+
+    [Fact]
     public void InternUtf8_LongerThanTheKeyLimit_FoldsToTooLongAndCountsIt()
     {
         var table = new InternTable(10);

@@ -124,20 +124,22 @@ public sealed class OperationsTests
     }
 
     [Fact]
-    public async Task DecodeTables_TooSmallForTheMesh_SameTopologyAndOverflowCounted()
+    public async Task DecodeTables_TooSmallForTheMesh_SameTopologyAndNewGenerationsCounted()
     {
         // Arrange / Act: the same mesh into a server with default tables and one whose tables hold one key each.
         var start = DateTimeOffset.UtcNow.AddSeconds(-30);
         var (full, _) = await MeshAnswerAsync(start);
         var (small, tiny) = await MeshAnswerAsync(start, "MaxInternedStrings=1", "MaxInternedEndpoints=1", "MaxCachedPeers=1");
 
-        // Assert: nothing is lost past a full table, and the misses show in the self-metrics.
+        // Assert: nothing is lost past a full table (it starts empty again), and the new
+        // generations show in the self-metrics.
         Assert.Equal(full, small);
-        foreach (var table in new[] { "strings", "endpoints", "clusters", "peers" })
+        foreach (var table in new[] { "strings", "endpoints", "endpoint_paths", "clusters", "peers" })
         {
             Assert.Equal(1, tiny[$"als_decode_table_capacity{{table=\"{table}\"}}"]);
             Assert.True(tiny[$"als_decode_table_entries{{table=\"{table}\"}}"] <= 2, table);
-            Assert.True(tiny[$"als_decode_table_overflow_total{{table=\"{table}\"}}"] > 0, table);
+            Assert.True(tiny[$"als_decode_table_resets_total{{table=\"{table}\"}}"] > 0, table);
+            Assert.InRange(tiny[$"als_decode_table_bytes{{table=\"{table}\"}}"], 1, tiny[$"als_decode_table_byte_capacity{{table=\"{table}\"}}"]);
         }
     }
 
