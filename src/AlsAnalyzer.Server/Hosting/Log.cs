@@ -64,4 +64,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Error, "Snapshot to {Path} failed ({Error}); the previous snapshot is kept and the service goes on (counted in als_snapshot_writes_total{{result=\"failed\"}})")]
     public static partial void SnapshotWriteFailed(ILogger logger, string path, string error);
+
+    [LoggerMessage(21, LogLevel.Warning, "Stream from {Peer} ({Api}) sent a gRPC frame that cannot be read ({Reason}); stream ended with {Status}: {Detail}")]
+    public static partial void UnreadableFrame(ILogger logger, string peer, string api, string reason, Grpc.Core.StatusCode status, string detail);
 }

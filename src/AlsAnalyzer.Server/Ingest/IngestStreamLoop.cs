@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Ingest;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace AlsAnalyzer.Server.Ingest;
 
@@ -10,13 +11,14 @@ namespace AlsAnalyzer.Server.Ingest;
 /// The read loop of every ingest stream, access logs and metrics alike. Each message is handed
 /// to the service's handler, which analyses it synchronously: the loop waits on nothing but
 /// the stream. A malformed message is counted (and logged once per stream) and the stream goes
-/// on; an oversized one ends it with RESOURCE_EXHAUSTED, and a first message without
+/// on; an oversized one ends it with RESOURCE_EXHAUSTED, a frame that cannot be read (see
+/// <see cref="FrameErrors"/>) with the status it names, and a first message without
 /// identifier with INVALID_ARGUMENT, so the proxy reconnects and identifies itself. A proxy
 /// that goes away mid-stream is not an error: every message read so far was counted. When the
 /// server shuts down (<see cref="IngestDrain"/>), the loop reads what the proxy already sent,
 /// analyses it, and ends the stream with UNAVAILABLE.
 /// </summary>
-internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, IngestDrain drain, ILogger<IngestStreamLoop> logger)
+internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, IngestDrain drain, IOptions<IngestOptions> options, ILogger<IngestStreamLoop> logger)
 {
     /// <summary>The status detail of a stream ended by a shutdown: the proxy should reconnect, to another replica if there is one.</summary>
     public const string ShuttingDownDetail = "AlsAnalyzer is shutting down; every message received on this stream was analysed. Reconnect.";
@@ -71,6 +73,12 @@ internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, IngestDrain 
             metrics.MessageRejected(MessageRejectReasons.Oversized);
             Log.OversizedMessage(logger, context.Peer, api, ex.Status.Detail);
             throw;
+        }
+        catch (Exception ex) when (!context.CancellationToken.IsCancellationRequested && FrameErrors.Classify(ex, context, options.Value.MaxReceiveMessageBytes) is { } frame)
+        {
+            metrics.MessageRejected(frame.Reason);
+            Log.UnreadableFrame(logger, context.Peer, api, frame.Reason, frame.Status.StatusCode, frame.Status.Detail);
+            throw new RpcException(frame.Status);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException && context.CancellationToken.IsCancellationRequested)
         {

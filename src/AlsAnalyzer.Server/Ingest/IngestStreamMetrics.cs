@@ -22,7 +22,7 @@ internal sealed class IngestStreamMetrics : ISelfMetricsComponent
         _messageBytes = f.CreateCounter("als_message_bytes_received_total", "Payload bytes of gRPC messages received on ingest streams.");
         _messagesRejected = f.CreateCounter(
             "als_messages_rejected_total",
-            "Messages not analysed: malformed protobuf, oversized, or no identifier on a stream's first message.",
+            "Messages not analysed, by reason: malformed protobuf, oversized, no identifier on a stream's first message, or a gRPC frame that cannot be read (compression, truncated, bad_frame).",
             "reason");
         _connectionsRejected = f.CreateCounter(
             "als_connections_rejected_total",
@@ -81,7 +81,19 @@ internal static class MessageRejectReasons
     /// <summary>A stream's first message has no identifier; the stream ends with INVALID_ARGUMENT.</summary>
     public const string MissingIdentifier = "missing_identifier";
 
-    public static readonly string[] All = [Malformed, Oversized, MissingIdentifier];
+    /// <summary>
+    /// A compressed frame without <c>grpc-encoding</c> (INTERNAL), with an encoding the server
+    /// does not support (UNIMPLEMENTED), or that does not decompress (INVALID_ARGUMENT); the stream ends.
+    /// </summary>
+    public const string Compression = "compression";
+
+    /// <summary>The stream ended inside a frame (a cut header, or fewer bytes than its length prefix); INTERNAL.</summary>
+    public const string Truncated = "truncated";
+
+    /// <summary>A frame header whose compressed flag is neither 0 nor 1; the stream ends with INVALID_ARGUMENT.</summary>
+    public const string BadFrame = "bad_frame";
+
+    public static readonly string[] All = [Malformed, Oversized, MissingIdentifier, Compression, Truncated, BadFrame];
 }
 
 /// <summary>The <c>reason</c> label values of <c>als_connections_rejected_total</c>.</summary>
