@@ -33,11 +33,12 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// operation per message (50 entries in the corpora), and with two shards per core a writer
 /// finds its processor's shard free unless another writer was preempted inside it.</para>
 /// </summary>
-internal sealed class AggregationShard(AggregationOptions limits)
+internal sealed class AggregationShard(AggregationOptions limits, long capBytes = long.MaxValue)
 {
     private readonly AggregationOptions _limits = limits;
+    private readonly long _capBytes = capBytes;
     private PaddedSequence _sequence;
-    private ShardBuffer _active = new(limits);
+    private ShardBuffer _active = new(limits, capBytes);
 
     // Collector-only (callers serialise Retire): the sequence read before the last swap. The
     // same value later means no writer has claimed the shard since, so the buffer swapped in
@@ -77,7 +78,7 @@ internal sealed class AggregationShard(AggregationOptions limits)
         }
 
         _sequenceAtRetire = before;
-        var retired = Interlocked.Exchange(ref _active, new ShardBuffer(_limits));
+        var retired = Interlocked.Exchange(ref _active, new ShardBuffer(_limits, _capBytes));
         sequence = Volatile.Read(ref _sequence.Value);
         return retired;
     }

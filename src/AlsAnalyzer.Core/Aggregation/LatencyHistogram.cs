@@ -28,6 +28,9 @@ internal struct LatencyHistogram
 
     public readonly int BucketCount => _length;
 
+    /// <summary>Buckets the array has room for (its memory: 8 bytes each).</summary>
+    public readonly int Capacity => _buckets?.Length ?? 0;
+
     public void Add(long micros, long count = 1)
     {
         Debug.Assert(count is >= 0 and <= (long)CountMask, "a bucket count fits in 48 bits");

@@ -12,6 +12,9 @@ internal sealed record AnalysisSettings
     /// <summary>IPs kept interned as external node names (past it, each is named per entry).</summary>
     public int MaxIpNames { get; init; } = 200_000;
 
+    /// <summary>Open TCP connections tracked across all streams (the memory budget's share).</summary>
+    public TcpConnectionBudget TcpConnections { get; init; } = TcpConnectionBudget.Unlimited;
+
     /// <summary>The analyzer chain for HTTP entries, in order.</summary>
     public IReadOnlyList<IPeerAnalyzer> HttpAnalyzers { get; init; } = [new MxMeshAnalyzer()];
 

@@ -14,12 +14,16 @@ internal static class AnalysisServiceCollectionExtensions
     public static IServiceCollection AddAlsAnalysis(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAlsSettings<AnalysisOptions>(configuration);
+        services.AddAlsMemoryBudget(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnalysisOptions>, AnalyzerChains>());
         services.AddSingleton(sp => new EntryAnalyzer(AnalyzerChains.Settings(
             sp.GetRequiredService<IOptions<AnalysisOptions>>().Value,
             sp.GetRequiredService<IOptions<AggregationOptions>>().Value,
             sp.GetRequiredService<IOptions<DecodingOptions>>().Value,
-            sp.GetRequiredService<KubernetesCache>())));
+            sp.GetRequiredService<KubernetesCache>()) with
+        {
+            TcpConnections = sp.GetRequiredService<TcpConnectionBudget>(),
+        }));
         return services;
     }
 
@@ -27,7 +31,10 @@ internal static class AnalysisServiceCollectionExtensions
     public static IServiceCollection AddAlsAggregation(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAlsSettings<AggregationOptions>(configuration);
-        services.AddSingleton(sp => new Aggregator(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
+        services.AddAlsMemoryBudget(configuration);
+        services.AddSingleton(sp => new Aggregator(
+            sp.GetRequiredService<IOptions<AggregationOptions>>().Value,
+            budget: AggregationBudget.From(sp.GetRequiredService<Core.Model.MemoryBudget>())));
         services.AddAlsSelfMetrics<AggregationMetrics>();
         services.AddHostedService<Collector>();
         return services;

@@ -66,6 +66,7 @@ internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, ILogger<Inge
         }
         finally
         {
+            (stream as IDisposable)?.Dispose();
             metrics.StreamClosed(api);
         }
     }
