@@ -17,7 +17,7 @@ namespace AlsAnalyzer.Benchmarks.InProcess;
 /// worst that passes the budget (256 labels at one 1 KB string, each entry distinct so never cached).
 /// </summary>
 [Config(typeof(AlsBenchmarkConfig))]
-public class PeerMetadataBenchmarks
+public class PeerMetadataBenchmarks : IDisposable
 {
     private static readonly Workload Caller = new("default", "productpage", "v1", "productpage-v1-7f99cc4496-abcde", "10.244.1.10");
     private static readonly Workload Callee = new("default", "details", "v1", "details-v1-7f99cc4496-ccccc", "10.244.1.13");
@@ -74,5 +74,12 @@ public class PeerMetadataBenchmarks
         var entries = _pipeline.Process(payload, _stream, _tally).Entries;
         _tally.Clear();
         return entries;
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _stream?.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

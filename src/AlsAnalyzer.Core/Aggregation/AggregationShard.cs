@@ -33,13 +33,14 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// operation per message (50 entries in the corpora), and with two shards per core a writer
 /// finds its processor's shard free unless another writer was preempted inside it.</para>
 /// </summary>
-internal sealed class AggregationShard(AggregationOptions limits, IShardTables? tables = null, SampleStore? samples = null)
+internal sealed class AggregationShard(AggregationOptions limits, IShardTables? tables = null, SampleStore? samples = null, long capBytes = long.MaxValue)
 {
     private readonly AggregationOptions _limits = limits;
     private readonly SampleStore? _samples = samples;
+    private readonly long _capBytes = capBytes;
     private PaddedSequence _sequence;
     private readonly IShardTables? _tables = tables;
-    private ShardBuffer _active = new(limits, tables?.Rent(), samples);
+    private ShardBuffer _active = new(limits, tables?.Rent(), samples, capBytes);
 
     // Collector-only (callers serialise Retire): the sequence read before the last swap. The
     // same value later means no writer has claimed the shard since, so the buffer swapped in
@@ -79,7 +80,7 @@ internal sealed class AggregationShard(AggregationOptions limits, IShardTables? 
         }
 
         _sequenceAtRetire = before;
-        var retired = Interlocked.Exchange(ref _active, new ShardBuffer(_limits, _tables?.Rent(), _samples));
+        var retired = Interlocked.Exchange(ref _active, new ShardBuffer(_limits, _tables?.Rent(), _samples, _capBytes));
         sequence = Volatile.Read(ref _sequence.Value);
         return retired;
     }

@@ -15,26 +15,62 @@ internal sealed partial class Aggregator
     private readonly Lock _storeLock = new();
     private readonly AggregationOptions _limits;
     private readonly IShardTables? _tables;
+    private readonly long _ringBytes;
+    private readonly long _minuteBytes;
+    private readonly long _shardBytes;
     private AggregationShard[] _shards;
+    private long _evictedBefore = long.MinValue;
+    private long _evictedMinutes;
+    private long _evictedCalls;
+    private long _estimatedBytes;
     private OverflowCounts _overflowTotal;
     private long _shardsAdded;
     private long _swapsMidMessage;
 
-    public Aggregator(AggregationOptions limits, int? shardCount = null, IShardTables? tables = null, SampleStore? samples = null)
+    /// <param name="limits">Retention and per-minute series caps.</param>
+    /// <param name="shardCount">Shards to start with (default two per core).</param>
+    /// <param name="tables">Another subsystem's tables kept next to each shard buffer (Istio series), if any.</param>
+    /// <param name="samples">The per-edge sample reservoirs, if sampling is on.</param>
+    /// <param name="budget">
+    /// The ring's and the shards' byte shares. A minute may take up to twice its even share of
+    /// the ring (a burst does not fold at once); past the ring's share the oldest minutes are
+    /// evicted (<see cref="EvictedMinutes"/>), and records that arrive later for an evicted
+    /// minute are dropped (<see cref="EvictedCalls"/>).
+    /// </param>
+    public Aggregator(AggregationOptions limits, int? shardCount = null, IShardTables? tables = null, SampleStore? samples = null, AggregationBudget? budget = null)
     {
         _limits = limits;
         _tables = tables;
         Samples = samples;
         var count = shardCount ?? Math.Max(2, Environment.ProcessorCount * 2);
+        var b = budget ?? AggregationBudget.Unlimited;
+        _ringBytes = b.RingBytes;
+        _minuteBytes = b.RingBytes == long.MaxValue ? long.MaxValue : Math.Max(1, b.RingBytes / limits.RetentionMinutes * 2);
+        _shardBytes = b.ShardBytes == long.MaxValue ? long.MaxValue : Math.Max(1, b.ShardBytes / count);
         _shards = new AggregationShard[count];
         for (var i = 0; i < count; i++)
         {
-            _shards[i] = new AggregationShard(limits, tables, samples);
+            _shards[i] = new AggregationShard(limits, tables, samples, _shardBytes);
         }
     }
 
     /// <summary>The per-edge sample reservoirs the shards' candidates are merged into, if sampling is on.</summary>
     public SampleStore? Samples { get; }
+
+    /// <summary>Minutes evicted from the ring because it outgrew its byte share.</summary>
+    public long EvictedMinutes => Interlocked.Read(ref _evictedMinutes);
+
+    /// <summary>Calls in records that arrived for a minute already evicted, dropped.</summary>
+    public long EvictedCalls => Interlocked.Read(ref _evictedCalls);
+
+    /// <summary>Estimated bytes of the ring's series after the last collect.</summary>
+    public long EstimatedBytes => Interlocked.Read(ref _estimatedBytes);
+
+    /// <summary>The ring's byte share (<see cref="long.MaxValue"/> when unbounded).</summary>
+    public long RingBytes => _ringBytes;
+
+    /// <summary>Estimated bytes a minute may hold.</summary>
+    public long MinuteBytes => _minuteBytes;
 
     /// <summary>Shards now: the initial ones plus any added when every shard was busy.</summary>
     public int ShardCount => Volatile.Read(ref _shards).Length;
@@ -140,7 +176,7 @@ internal sealed partial class Aggregator
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ShardLease ClaimAdded()
     {
-        var shard = new AggregationShard(_limits, _tables, Samples);
+        var shard = new AggregationShard(_limits, _tables, Samples, _shardBytes);
         if (!shard.TryClaim(out var buffer))
         {
             throw new System.Diagnostics.UnreachableException("a shard no other thread has seen is claimed");
@@ -190,9 +226,16 @@ internal sealed partial class Aggregator
                     continue;
                 }
 
+                if (minute < _evictedBefore)
+                {
+                    Interlocked.Add(ref _evictedCalls, bucket.Calls());
+                    _overflowTotal.Add(bucket.TakeOverflow());
+                    continue;
+                }
+
                 if (!_minutes.TryGetValue(minute, out var target))
                 {
-                    target = new MinuteBucket(_limits);
+                    target = new MinuteBucket(_limits, new SeriesBudget(_minuteBytes), tracksGrowth: true);
                     _minutes.Add(minute, target);
                 }
 
@@ -221,5 +264,24 @@ internal sealed partial class Aggregator
 
             _minutes.Remove(first);
         }
+
+        long bytes = 0;
+        foreach (var bucket in _minutes.Values)
+        {
+            bytes += bucket.EstimatedBytes;
+        }
+
+        // Over the ring's share: the oldest minutes go first (the newest is always kept, and
+        // its own share bounds it). A record that arrives later for an evicted minute is dropped.
+        while (bytes > _ringBytes && _minutes.Count > 1)
+        {
+            var (first, bucket) = _minutes.First();
+            bytes -= bucket.EstimatedBytes;
+            _minutes.Remove(first);
+            _evictedBefore = Math.Max(_evictedBefore, first + 1);
+            Interlocked.Increment(ref _evictedMinutes);
+        }
+
+        Interlocked.Exchange(ref _estimatedBytes, bytes);
     }
 }

@@ -31,6 +31,8 @@ internal struct LatencyHistogram
     /// <summary>The bucket at <paramref name="position"/> (0 to <see cref="BucketCount"/> - 1, by index): its index and count.</summary>
     public readonly (int Index, long Count) BucketAt(int position) =>
         ((int)(_buckets![position] >> CountBits), (long)(_buckets[position] & CountMask));
+    /// <summary>Buckets the array has room for (its memory: 8 bytes each).</summary>
+    public readonly int Capacity => _buckets?.Length ?? 0;
 
     public void Add(long micros, long count = 1)
     {

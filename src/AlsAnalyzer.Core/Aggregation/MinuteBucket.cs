@@ -9,8 +9,15 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// as gateways. Used both as a shard's private buffer and as the merged bucket of the ring;
 /// the cardinality caps apply in both, so a burst of distinct keys is bounded before it is
 /// merged. Not thread-safe: its owner serialises access.
+/// <para>Bounded in bytes as well as in series (<see cref="SeriesBudget"/>, estimated by
+/// <see cref="SeriesBytes"/>): past the budget new edges fold into the overflow edge, new
+/// endpoints into the overflow node's <c>(other)</c>, new instances are not listed, all counted
+/// as overflow. A ring bucket (<paramref name="tracksGrowth"/>) also counts its series' growth
+/// (second side, histogram buckets, flag counts) as each shard buffer is merged in; a shard
+/// buffer's bucket counts a first side per new series instead, keeping the ingest path free of
+/// accounting beyond a new key.</para>
 /// </summary>
-internal sealed class MinuteBucket(AggregationOptions limits)
+internal sealed class MinuteBucket(AggregationOptions limits, SeriesBudget? budget = null, bool tracksGrowth = false)
 {
     public const string OtherEndpoint = "(other)";
 
@@ -26,6 +33,7 @@ internal sealed class MinuteBucket(AggregationOptions limits)
     private Memo<EdgeStats>[]? _endpointMemo;
     private Memo<InstanceStats>[]? _instanceMemo;
     private OverflowCounts _overflow;
+    private readonly SeriesBudget _budget = budget ?? SeriesBudget.Unlimited();
 
     public Dictionary<EdgeKey, EdgeStats> Edges { get; } = [];
 
@@ -34,6 +42,9 @@ internal sealed class MinuteBucket(AggregationOptions limits)
     public Dictionary<InstanceKey, InstanceStats> Instances { get; } = [];
 
     public HashSet<NodeRef> Gateways { get; } = [];
+
+    /// <summary>Estimated bytes of this bucket's series (of its shard buffer's, for a shard bucket: the budget is shared).</summary>
+    public long EstimatedBytes => _budget.Used;
 
     /// <summary>Records folded into overflow series since the last <see cref="TakeOverflow"/>.</summary>
     public OverflowCounts TakeOverflow()
@@ -76,14 +87,14 @@ internal sealed class MinuteBucket(AggregationOptions limits)
             _ = MemoizedInstance(r.Target, r.TargetInstance, 0);
         }
 
-        if (r.SourceIsGateway && !r.Source.IsUnknown)
+        if (r.SourceIsGateway && !r.Source.IsUnknown && Gateways.Add(r.Source))
         {
-            Gateways.Add(r.Source);
+            _budget.Used += SeriesBytes.Gateway(r.Source);
         }
 
-        if (r.TargetIsGateway && !r.Target.IsUnknown)
+        if (r.TargetIsGateway && !r.Target.IsUnknown && Gateways.Add(r.Target))
         {
-            Gateways.Add(r.Target);
+            _budget.Used += SeriesBytes.Gateway(r.Target);
         }
 
         return edge;
@@ -93,12 +104,12 @@ internal sealed class MinuteBucket(AggregationOptions limits)
     {
         foreach (var (key, stats) in other.Edges)
         {
-            EdgeFor(key, Weight(stats)).Merge(stats);
+            MergeInto(EdgeFor(key, Weight(stats)), stats);
         }
 
         foreach (var (key, stats) in other.Endpoints)
         {
-            EndpointFor(key, Weight(stats), out _).Merge(stats);
+            MergeInto(EndpointFor(key, Weight(stats), out _), stats);
         }
 
         foreach (var (key, stats) in other.Instances)
@@ -106,8 +117,40 @@ internal sealed class MinuteBucket(AggregationOptions limits)
             InstanceFor(key.Service, key.Instance, stats.Inbound + stats.Outbound)?.Merge(stats);
         }
 
-        Gateways.UnionWith(other.Gateways);
+        foreach (var gateway in other.Gateways)
+        {
+            if (Gateways.Add(gateway))
+            {
+                _budget.Used += SeriesBytes.Gateway(gateway);
+            }
+        }
+
         _overflow.Add(other.TakeOverflow());
+    }
+
+    /// <summary>Calls every series of this bucket stands for (edges hold every call once).</summary>
+    public long Calls()
+    {
+        long calls = 0;
+        foreach (var stats in Edges.Values)
+        {
+            calls += Weight(stats);
+        }
+
+        return calls;
+    }
+
+    private void MergeInto(EdgeStats target, EdgeStats stats)
+    {
+        if (!tracksGrowth)
+        {
+            target.Merge(stats);
+            return;
+        }
+
+        var before = SeriesBytes.Stats(target);
+        target.Merge(stats);
+        _budget.Used += SeriesBytes.Stats(target) - before;
     }
 
     /// <summary>Calls an aggregate stands for, counted when it folds into an overflow series.</summary>
@@ -122,7 +165,7 @@ internal sealed class MinuteBucket(AggregationOptions limits)
 
         // The overflow edge itself is never capped: what it holds was counted when it folded.
         var isOverflow = key.Source == NodeRef.Overflow && key.Target == NodeRef.Overflow;
-        if (!isOverflow && Edges.Count >= limits.MaxEdgesPerMinute)
+        if (!isOverflow && (Edges.Count >= limits.MaxEdgesPerMinute || _budget.Full))
         {
             _overflow.Edges += weight;
             key = new EdgeKey(NodeRef.Overflow, NodeRef.Overflow, key.Protocol);
@@ -134,6 +177,7 @@ internal sealed class MinuteBucket(AggregationOptions limits)
 
         stats = new EdgeStats();
         Edges.Add(key, stats);
+        _budget.Used += SeriesBytes.Edge(key) + (tracksGrowth ? 0 : SeriesBytes.FirstSide);
         return stats;
     }
 
@@ -189,7 +233,18 @@ internal sealed class MinuteBucket(AggregationOptions limits)
             return stats;
         }
 
-        if (key.Endpoint != OtherEndpoint)
+        if (_budget.Full && key.Service != NodeRef.Overflow)
+        {
+            // Out of bytes: one (other) series for all services, not one more per service.
+            _overflow.Endpoints += weight;
+            folded = true;
+            key = new EndpointKey(NodeRef.Overflow, key.Protocol, OtherEndpoint);
+            if (Endpoints.TryGetValue(key, out stats))
+            {
+                return stats;
+            }
+        }
+        else if (key.Endpoint != OtherEndpoint)
         {
             _endpointsPerService.TryGetValue(key.Service, out var count);
             if (count >= limits.MaxEndpointsPerService)
@@ -210,6 +265,7 @@ internal sealed class MinuteBucket(AggregationOptions limits)
 
         stats = new EdgeStats();
         Endpoints.Add(key, stats);
+        _budget.Used += SeriesBytes.Endpoint(key) + (tracksGrowth ? 0 : SeriesBytes.FirstSide);
         return stats;
     }
 
@@ -226,7 +282,7 @@ internal sealed class MinuteBucket(AggregationOptions limits)
             return stats;
         }
 
-        if (Instances.Count >= limits.MaxInstancesPerMinute)
+        if (Instances.Count >= limits.MaxInstancesPerMinute || _budget.Full)
         {
             // Instances only list who served and called; the edge figures keep the traffic.
             _overflow.Instances += weight;
@@ -235,6 +291,7 @@ internal sealed class MinuteBucket(AggregationOptions limits)
 
         stats = new InstanceStats();
         Instances.Add(key, stats);
+        _budget.Used += SeriesBytes.Instance(key);
         return stats;
     }
 

@@ -8,8 +8,12 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// buffer at a time - the writer that claimed the shard, and once the buffer is retired and
 /// its last writer has left, the collector that folds it.
 /// </summary>
-internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table = null, SampleStore? samples = null) : ISideSink
+/// <remarks>Its buckets share one byte budget (<paramref name="capBytes"/>): a collect interval's
+/// burst of distinct keys over many minutes is bounded as a whole.</remarks>
+internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table = null, SampleStore? samples = null, long capBytes = long.MaxValue) : ISideSink
 {
+    private readonly SeriesBudget _budget = new(capBytes);
+
     // The bucket of the last record: entries of a message mostly fall in one minute.
     private long _lastMinute;
     private MinuteBucket? _lastBucket;
@@ -32,7 +36,7 @@ internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table 
         {
             if (!Buckets.TryGetValue(record.Minute, out bucket))
             {
-                bucket = new MinuteBucket(limits);
+                bucket = new MinuteBucket(limits, _budget);
                 Buckets.Add(record.Minute, bucket);
             }
 

@@ -14,6 +14,8 @@ internal sealed record AnalysisSettings
 
     /// <summary>Bytes the IP name table holds at most (past it, or past <see cref="MaxIpNames"/>, it starts empty again).</summary>
     public long MaxIpNameBytes { get; init; } = long.MaxValue;
+    /// <summary>Open TCP connections tracked across all streams (the memory budget's share).</summary>
+    public TcpConnectionBudget TcpConnections { get; init; } = TcpConnectionBudget.Unlimited;
 
     /// <summary>The analyzer chain for HTTP entries, in order.</summary>
     public IReadOnlyList<IPeerAnalyzer> HttpAnalyzers { get; init; } = [new MxMeshAnalyzer()];

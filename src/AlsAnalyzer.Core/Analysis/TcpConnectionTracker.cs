@@ -5,10 +5,15 @@ namespace AlsAnalyzer.Core.Analysis;
 /// entries (which carry cumulative counts) add only what is new. A proxy logs a connection
 /// on one worker, hence one stream, so the state is per stream and needs no lock. Bounded:
 /// past <see cref="Capacity"/> open connections the oldest is forgotten (and counted); its
-/// later entries then count as a connection first seen.
+/// later entries then count as a connection first seen. Across streams the connections share
+/// a <see cref="TcpConnectionBudget"/>: when it is exhausted a stream makes room by forgetting
+/// its own oldest connection, or, holding none, does not track the new one (counted; only its
+/// final entry then counts, with its totals). <see cref="Dispose"/> gives the slots back.
 /// </summary>
-internal sealed class TcpConnectionTracker(int capacity = 10_000)
+internal sealed class TcpConnectionTracker(int capacity = 10_000, TcpConnectionBudget? budget = null) : IDisposable
 {
+    private readonly TcpConnectionBudget _budget = budget ?? TcpConnectionBudget.Unlimited;
+
     private readonly Dictionary<ulong, (ulong Sent, ulong Received)> _open = [];
     private Queue<ulong> _order = new();
 
@@ -33,11 +38,20 @@ internal sealed class TcpConnectionTracker(int capacity = 10_000)
         }
 
         var opened = !_open.TryGetValue(key, out var last);
+        if (opened && !closed && !TakeSlot())
+        {
+            // Not tracked: as a connection nothing identifies, only its final entry counts.
+            return (0, 0, false, false);
+        }
+
         var deltaSent = sent >= last.Sent ? sent - last.Sent : sent;
         var deltaReceived = received >= last.Received ? received - last.Received : received;
         if (closed)
         {
-            _open.Remove(key);
+            if (_open.Remove(key))
+            {
+                _budget.Release();
+            }
         }
         else
         {
@@ -53,12 +67,42 @@ internal sealed class TcpConnectionTracker(int capacity = 10_000)
         return (deltaSent, deltaReceived, opened, closed);
     }
 
+    /// <summary>Gives every slot of this stream's connections back to the shared budget (the stream ended).</summary>
+    public void Dispose()
+    {
+        _budget.Release(_open.Count);
+        _open.Clear();
+        _order.Clear();
+    }
+
+    private bool TakeSlot()
+    {
+        if (_budget.TryTake())
+        {
+            return true;
+        }
+
+        // Every slot is taken: make room from this stream's own oldest connection, if any.
+        while (_order.TryDequeue(out var oldest))
+        {
+            if (_open.Remove(oldest))
+            {
+                Evicted++;
+                return true;
+            }
+        }
+
+        _budget.CountRefused();
+        return false;
+    }
+
     private void Evict()
     {
         while (_open.Count >= Capacity && _order.TryDequeue(out var oldest))
         {
             if (_open.Remove(oldest))
             {
+                _budget.Release();
                 Evicted++;
             }
         }

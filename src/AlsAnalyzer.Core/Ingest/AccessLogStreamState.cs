@@ -5,10 +5,18 @@ using Envoy.Service.Accesslog.V3;
 namespace AlsAnalyzer.Core.Ingest;
 
 /// <summary>What one access log stream remembers between its messages.</summary>
-internal class AccessLogStreamState : IdentifiedStream
+internal class AccessLogStreamState : IdentifiedStream, IDisposable
 {
     /// <summary>Open TCP connections of this stream, created with its first TCP message.</summary>
     public TcpConnectionTracker? Connections { get; set; }
+
+    /// <summary>The stream ended: its TCP connections give their slots back to the shared budget.</summary>
+    public void Dispose()
+    {
+        Connections?.Dispose();
+        Connections = null;
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>Takes the reporter from a message's identifier (a later identifier replaces an earlier one).</summary>
     public void Identify(StreamAccessLogsMessage.Types.Identifier identifier)

@@ -142,7 +142,7 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
                 }
                 else if (kind == F.StreamAccessLogsMessage.TcpLogs)
                 {
-                    var connections = stream.Connections ??= new TcpConnectionTracker();
+                    var connections = stream.Connections ??= new TcpConnectionTracker(budget: _analyzer.Settings.TcpConnections);
                     for (var i = 0; i < count; i++)
                     {
                         _analyzer.AnalyzeTcp(identity, ref facts[i], clock, tally, lease.Sink, connections);

@@ -69,7 +69,7 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
             }
             else if (message.LogEntriesCase == StreamAccessLogsMessage.LogEntriesOneofCase.TcpLogs)
             {
-                var connections = stream.Connections ??= new TcpConnectionTracker();
+                var connections = stream.Connections ??= new TcpConnectionTracker(budget: analyzer.Settings.TcpConnections);
                 foreach (var entry in message.TcpLogs.LogEntry)
                 {
                     var facts = ReferenceFacts.Tcp(entry, analyzer.DecodeTcpPeers, Clusters);

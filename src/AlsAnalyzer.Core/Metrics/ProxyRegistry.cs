@@ -9,10 +9,36 @@ namespace AlsAnalyzer.Core.Metrics;
 /// <summary>
 /// The proxies reporting through the metrics service, keyed by node id. Each proxy's state has
 /// its own lock, taken by its stream once per message and by queries; proxies never share one.
+/// Bounded in count (<see cref="MetricsServiceOptions"/>) and in estimated bytes
+/// (<paramref name="maxBytes"/>, the memory budget's share): past it a new proxy, stat or minute
+/// of increases is refused (<see cref="SampleRejectReason.MemoryBudget"/>); expiry frees it.
 /// </summary>
-internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention retention)
+internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention retention, long maxBytes = long.MaxValue)
 {
+    /// <summary>A proxy: its state, dictionary slots, and its identity (node metadata parsed once).</summary>
+    public const int BytesPerProxy = 2_048;
+
+    /// <summary>A stat: its series object, its dictionary slot (x1.5), and its name and cluster strings.</summary>
+    public const int BytesPerStat = 160;
+
+    /// <summary>A minute of increases: one sorted-dictionary node.</summary>
+    public const int BytesPerMinute = 56;
+
     private readonly ConcurrentDictionary<string, ProxyState> _proxies = new(StringComparer.Ordinal);
+    private long _bytes;
+
+    /// <summary>Estimated bytes held by every proxy.</summary>
+    public long EstimatedBytes => Interlocked.Read(ref _bytes);
+
+    public long MaxBytes { get; } = maxBytes;
+
+    private bool Full => Interlocked.Read(ref _bytes) >= MaxBytes;
+
+    private void AddBytes(ProxyState proxy, long bytes)
+    {
+        proxy.EstimatedBytes += bytes;
+        Interlocked.Add(ref _bytes, bytes);
+    }
 
     public MetricsServiceOptions Settings { get; } = settings;
 
@@ -25,19 +51,28 @@ internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention re
     {
         if (!_proxies.TryGetValue(nodeId, out var proxy))
         {
-            if (_proxies.Count >= Settings.MaxProxies)
+            var full = Full;
+            if (_proxies.Count >= Settings.MaxProxies || full)
             {
                 foreach (var family in families)
                 {
                     tally.Families++;
                     tally.Samples += family.Metric.Count;
-                    tally.Reject(SampleRejectReason.ProxyCap, family.Metric.Count);
+                    tally.Reject(full ? SampleRejectReason.MemoryBudget : SampleRejectReason.ProxyCap, family.Metric.Count);
                 }
 
                 return false;
             }
 
-            proxy = _proxies.GetOrAdd(nodeId, id => new ProxyState(id, identity));
+            var created = new ProxyState(nodeId, identity);
+            proxy = _proxies.GetOrAdd(nodeId, created);
+            if (ReferenceEquals(proxy, created))
+            {
+                lock (proxy.Sync)
+                {
+                    AddBytes(proxy, BytesPerProxy + (2L * nodeId.Length));
+                }
+            }
         }
 
         lock (proxy.Sync)
@@ -64,14 +99,25 @@ internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention re
             {
                 if (now - proxy.LastReport > Settings.ProxyExpiry)
                 {
-                    removed += _proxies.TryRemove(id, out _) ? 1 : 0;
+                    if (_proxies.TryRemove(id, out _))
+                    {
+                        removed++;
+                        Interlocked.Add(ref _bytes, -proxy.EstimatedBytes);
+                        proxy.EstimatedBytes = 0;
+                    }
+
                     continue;
                 }
 
+                var minutes = 0;
                 foreach (var series in proxy.Stats.Values)
                 {
+                    minutes -= series.Minutes;
                     series.DropBefore(oldestMinute);
+                    minutes += series.Minutes;
                 }
+
+                AddBytes(proxy, minutes * (long)BytesPerMinute);
             }
         }
 
@@ -149,8 +195,14 @@ internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention re
                 return SampleRejectReason.StatCap;
             }
 
+            if (Full)
+            {
+                return SampleRejectReason.MemoryBudget;
+            }
+
             series = new StatSeries(kind, name.Cluster, name.ClusterStat);
             proxy.Stats.Add(key, series);
+            AddBytes(proxy, BytesPerStat + (2L * key.Length) + (2L * (name.Cluster?.Length ?? 0)) + (2L * (name.ClusterStat?.Length ?? 0)));
         }
         else if (series.Kind != kind)
         {
@@ -158,6 +210,13 @@ internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention re
         }
 
         var minute = MinuteOf(metric, now);
+        var newMinute = series.WouldAddMinute(minute);
+        if (newMinute && Full)
+        {
+            return SampleRejectReason.MemoryBudget;
+        }
+
+        var minutesBefore = series.Minutes;
         switch (kind)
         {
             case StatKind.Counter:
@@ -169,6 +228,11 @@ internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention re
             default:
                 series.Distribution(value, quantiles, minute);
                 break;
+        }
+
+        if (series.Minutes != minutesBefore)
+        {
+            AddBytes(proxy, (series.Minutes - minutesBefore) * (long)BytesPerMinute);
         }
 
         return null;

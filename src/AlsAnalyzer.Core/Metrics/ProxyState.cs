@@ -14,4 +14,7 @@ internal sealed class ProxyState(string nodeId, StreamIdentity identity)
     public DateTimeOffset LastReport { get; set; }
 
     public Dictionary<string, StatSeries> Stats { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Estimated bytes this proxy holds (<see cref="ProxyRegistry"/> keeps the total).</summary>
+    public long EstimatedBytes { get; set; }
 }

@@ -23,9 +23,12 @@ internal enum SampleRejectReason
 
     /// <summary>The stream's first message carried no identifier.</summary>
     MissingIdentifier,
+
+    /// <summary>The registry holds its share of the memory budget: a new proxy, stat or minute is refused.</summary>
+    MemoryBudget,
 }
 
 internal static class SampleRejectReasonNames
 {
-    public static readonly string[] All = ["non_finite", "negative_counter", "unknown_type", "unparsable_name", "stat_cap", "proxy_cap", "missing_identifier"];
+    public static readonly string[] All = ["non_finite", "negative_counter", "unknown_type", "unparsable_name", "stat_cap", "proxy_cap", "missing_identifier", "memory_budget"];
 }

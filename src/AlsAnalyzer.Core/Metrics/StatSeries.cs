@@ -20,6 +20,12 @@ internal sealed class StatSeries(StatKind kind, string? cluster, string? cluster
 
     public double Last { get; private set; }
 
+    /// <summary>Minutes with an increase held (each about <see cref="ProxyRegistry.BytesPerMinute"/> bytes).</summary>
+    public int Minutes => _increases.Count;
+
+    /// <summary>Whether a value at <paramref name="minute"/> would add a minute to the series.</summary>
+    public bool WouldAddMinute(long minute) => Kind != StatKind.Gauge && !_increases.ContainsKey(minute);
+
     /// <summary>Distributions: the quantiles of the last flush interval.</summary>
     public IReadOnlyList<(double Quantile, double Value)> Quantiles { get; private set; } = [];
 

@@ -15,12 +15,16 @@ internal static class AnalysisServiceCollectionExtensions
     public static IServiceCollection AddAlsAnalysis(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAlsSettings<AnalysisOptions>(configuration);
+        services.AddAlsMemoryBudget(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnalysisOptions>, AnalyzerChains>());
         services.AddSingleton(sp => new EntryAnalyzer(AnalyzerChains.Settings(
             sp.GetRequiredService<IOptions<AnalysisOptions>>().Value,
             sp.GetRequiredService<IOptions<AggregationOptions>>().Value,
             sp.GetRequiredService<IOptions<DecodingOptions>>().Value,
-            sp.GetRequiredService<KubernetesCache>())));
+            sp.GetRequiredService<KubernetesCache>()) with
+        {
+            TcpConnections = sp.GetRequiredService<TcpConnectionBudget>(),
+        }));
         return services;
     }
 
@@ -29,8 +33,13 @@ internal static class AnalysisServiceCollectionExtensions
     {
         services.AddAlsSettings<AggregationOptions>(configuration);
         services.AddAlsSettings<SampleOptions>(configuration);
+        services.AddAlsMemoryBudget(configuration);
         services.AddSingleton(sp => new SampleStore(sp.GetRequiredService<IOptions<SampleOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new Aggregator(sp.GetRequiredService<IOptions<AggregationOptions>>().Value, tables: sp.GetService<IShardTables>(), samples: sp.GetRequiredService<SampleStore>()));
+        services.AddSingleton(sp => new Aggregator(
+            sp.GetRequiredService<IOptions<AggregationOptions>>().Value,
+            tables: sp.GetService<IShardTables>(),
+            samples: sp.GetRequiredService<SampleStore>(),
+            budget: AggregationBudget.From(sp.GetRequiredService<Core.Model.MemoryBudget>())));
         services.AddAlsSelfMetrics<AggregationMetrics>();
         services.AddAlsSelfMetrics<SampleMetrics>();
         services.AddHostedService<Collector>();

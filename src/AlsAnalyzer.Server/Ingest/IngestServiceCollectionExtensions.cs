@@ -53,9 +53,11 @@ internal static class IngestServiceCollectionExtensions
     public static IServiceCollection AddAlsMetricsService(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAlsSettings<MetricsServiceOptions>(configuration);
+        services.AddAlsMemoryBudget(configuration);
         services.AddSingleton(sp => new ProxyRegistry(
             sp.GetRequiredService<IOptions<MetricsServiceOptions>>().Value,
-            sp.GetRequiredService<IOptions<AggregationOptions>>().Value.Retention));
+            sp.GetRequiredService<IOptions<AggregationOptions>>().Value.Retention,
+            sp.GetRequiredService<Core.Model.MemoryBudget>().MetricsServiceBytes));
         services.AddAlsSelfMetrics<MetricsServiceMetrics>();
         services.TryAddSingleton<IngestDrain>();
         services.TryAddSingleton<IngestStreamLoop>();

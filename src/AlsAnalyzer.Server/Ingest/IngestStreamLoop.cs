@@ -87,6 +87,7 @@ internal sealed class IngestStreamLoop(IngestStreamMetrics metrics, IngestDrain 
         finally
         {
             drain.StreamClosed();
+            (stream as IDisposable)?.Dispose();
             metrics.StreamClosed(api);
         }
     }

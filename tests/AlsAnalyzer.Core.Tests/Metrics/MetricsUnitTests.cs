@@ -117,4 +117,36 @@ public sealed class MetricsUnitTests
         var series = Assert.Single(Assert.Single(registry.Proxies).Stats.Values);
         Assert.Equal(100, series.IncreaseBetween(0, long.MaxValue));
     }
+
+    [Fact]
+    public void Registry_MemoryBudgetFull_NewProxiesAndStatsRefusedAndExpiryFreesIt()
+    {
+        // Arrange: room for one proxy and a few stats.
+        var budget = ProxyRegistry.BytesPerProxy + (3 * ProxyRegistry.BytesPerStat);
+        var registry = new ProxyRegistry(new MetricsServiceOptions { ProxyExpiryMinutes = 1 }, new Retention(60), budget);
+        var identity = StreamIdentityParser.Parse(null, string.Empty);
+        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+        var tally = new MetricsTally();
+        var all = Enumerable.Range(0, 20).Select(i =>
+        {
+            var family = new MetricFamily { Name = "gauge_" + i, Type = MetricType.Gauge };
+            family.Metric.Add(new Metric { Gauge = new Gauge { Value = i } });
+            return family;
+        });
+        var families = new Google.Protobuf.Collections.RepeatedField<MetricFamily> { all };
+
+        // Act
+        registry.Apply("p", identity, families, now, tally);
+        var second = registry.Apply("q", identity, families, now, tally);
+
+        // Assert
+        var kept = Assert.Single(registry.Proxies).Stats.Count;
+        Assert.InRange(kept, 1, 19);
+        Assert.False(second);
+        Assert.Equal(40 - kept, tally.Rejected[(int)SampleRejectReason.MemoryBudget]);
+        Assert.InRange(registry.EstimatedBytes, budget, budget + 1_000);
+
+        registry.Expire(now.AddMinutes(5));
+        Assert.Equal(0, registry.EstimatedBytes);
+    }
 }

@@ -117,7 +117,7 @@ public sealed class BoundedQueryTests
         // /proc/self/task/<tid>/stat: "tid (comm) state ..."; nice is the 19th field.
         var nices = new List<int>();
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (nices.Count < 2 && DateTime.UtcNow < deadline)
+        while (nices.Count(n => n == 7) < 2 && DateTime.UtcNow < deadline)
         {
             nices.Clear();
             foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
@@ -143,7 +143,9 @@ public sealed class BoundedQueryTests
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
-        Assert.Equal([7, 7], nices);
+        // Servers of other tests in this process run query threads at the default nice (10).
+        Assert.Equal(2, nices.Count(n => n == 7));
+        Assert.DoesNotContain(0, nices);
     }
 
     private static async Task<AlsTestServer> StartWithMeshAsync(params string[] settings)
