@@ -19,7 +19,8 @@ internal sealed class PipelineRunner : IBatchRunner
     public PipelineRunner(string name, AccessLogCorpus corpus)
     {
         var analyzer = new EntryAnalyzer(BenchCorpus.Settings(corpus));
-        var aggregator = new Aggregator(new AggregationOptions());
+        // As the server runs it: with the per-edge sample reservoirs.
+        var aggregator = new Aggregator(new AggregationOptions(), samples: new SampleStore(new SampleOptions(), new FixedTimeProvider(BenchCorpus.Now)));
         _pipeline = PipelineRegistry.Create(name, analyzer, aggregator, new FixedTimeProvider(BenchCorpus.Now));
         _streams = new (AccessLogStreamState, byte[][])[corpus.Streams.Count];
         for (var i = 0; i < _streams.Length; i++)
