@@ -22,9 +22,12 @@ internal sealed class PipelineRunner : IBatchRunner
         var analyzer = new EntryAnalyzer(BenchCorpus.Settings(corpus));
         var istio = name.EndsWith(IngestVariants.IstioSuffix, StringComparison.Ordinal);
         name = istio ? name[..^IngestVariants.IstioSuffix.Length] : name;
+
+        // As the server runs it: with the per-edge sample reservoirs (and the Istio tables for the +istio variants).
         var aggregator = new Aggregator(
             new AggregationOptions(),
-            tables: istio ? new IstioSeriesStore(new IstioMetricsOptions(), TimeProvider.System) : null);
+            tables: istio ? new IstioSeriesStore(new IstioMetricsOptions(), TimeProvider.System) : null,
+            samples: new SampleStore(new SampleOptions(), new FixedTimeProvider(BenchCorpus.Now)));
         _pipeline = PipelineRegistry.Create(name, analyzer, aggregator, new FixedTimeProvider(BenchCorpus.Now));
         _streams = new (AccessLogStreamState, byte[][])[corpus.Streams.Count];
         for (var i = 0; i < _streams.Length; i++)
