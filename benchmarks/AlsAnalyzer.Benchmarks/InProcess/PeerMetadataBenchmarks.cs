@@ -16,7 +16,6 @@ namespace AlsAnalyzer.Benchmarks.InProcess;
 /// (without a budget every label's strings are decoded: 512 MB of UTF-8 per entry), and the
 /// worst that passes the budget (256 labels at one 1 KB string, each entry distinct so never cached).
 /// </summary>
-[Config(typeof(AlsBenchmarkConfig))]
 public class PeerMetadataBenchmarks : IDisposable
 {
     private static readonly Workload Caller = new("default", "productpage", "v1", "productpage-v1-7f99cc4496-abcde", "10.244.1.10");
