@@ -1,3 +1,4 @@
+using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Kubernetes;
 
 namespace AlsAnalyzer.Core.Tests.Kubernetes;
@@ -188,6 +189,35 @@ public sealed class KubernetesIndexUpdaterTests
 
         Assert.Null(updater.Index.ServiceEntries.Find("api.stripe.com", default));
         Assert.Equal(0, updater.Index.Counts.ServiceEntries);
+    }
+
+    [Fact]
+    public void Lookups_OnTheIngestPath_AllocateNothing()
+    {
+        var updater = Updated(u =>
+        {
+            u.SetPod(Pod("web-1", "10.0.0.1", new() { ["app"] = "web" }) with { Ips = ["10.0.0.1", "fd00::1"] });
+            u.SetNode(new NodeRecord { Name = "node-1", Addresses = ["192.168.0.1"] });
+        });
+        var strings = new InternTable(10);
+        var hit = IpText.FromUtf8("10.0.0.1"u8, strings);
+        var upper = IpText.FromUtf8("FD00::1"u8, strings);
+        var node = IpText.FromUtf8("192.168.0.1"u8, strings);
+        var miss = IpText.FromUtf8("10.9.9.9"u8, strings);
+        var index = updater.Index;
+        int Look() => (index.Lookup(hit) is null ? 0 : 1) + (index.Lookup(upper) is null ? 0 : 1) + (index.Lookup(node) is null ? 0 : 1)
+            + (index.Lookup(miss) is null ? 0 : 1) + (index.Lookup("10.0.0.1") is null ? 0 : 1);
+        Assert.Equal(3, Look());
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var found = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            found += Look();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(3000, found);
     }
 
     [Theory]
