@@ -17,6 +17,7 @@ internal static class Program
           many-streams [--streams 10000 --loaded 100 --duration 15 --channels 1 --open-concurrency 200 --mode analyze --server DLL] [--smoke]
           churn [--pods 10000 --services 500 --rate 50 --duration 20 --no-probe --slices --server DLL] [--smoke]   k8s cache under pod churn: CPU, time to resolve new IPs
           peer-bench [--smoke]      crafted peer metadata against a normal entry, through the analyze pipeline
+          alternate [--variants pipeline:analyze,pipeline:analyze+istio --corpus istio-mx --rounds 40 --batches 20]   two variants in alternation: CPU and wall ns/entry, ratio
           istio-scrape [--series 50000 --runs 30]   time one /metrics/istio exposition of that many time series
           spin [--variant pipeline:analyze --corpus istio-mx --seconds 20]   one variant in a loop, for a profiler
           smoke [--server DLL]      every tool once, in seconds; fails only on functional errors
@@ -40,6 +41,7 @@ internal static class Program
                 "spin" => SpinCommand.Run(args),
                 "peer-bench" => PeerBenchCommand.Run(args),
                 "istio-scrape" => IstioScrapeCommand.Run(args),
+                "alternate" => AlternateCommand.Run(args),
                 "smoke" => await SmokeCommand.RunAsync(args).ConfigureAwait(false),
                 _ => PrintUsage(),
             };
