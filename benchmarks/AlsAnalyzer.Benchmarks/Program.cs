@@ -19,6 +19,7 @@ internal static class Program
           peer-bench [--smoke]      crafted peer metadata against a normal entry, through the analyze pipeline
           alternate [--variants pipeline:analyze,pipeline:analyze+istio --corpus istio-mx --rounds 40 --batches 20]   two variants in alternation: CPU and wall ns/entry, ratio
           istio-scrape [--series 50000 --runs 30]   time one /metrics/istio exposition of that many time series
+          snapshot [--edges 10000 --minutes 60 --rounds 3]   snapshot size, write and load time of a full minute ring
           spin [--variant pipeline:analyze --corpus istio-mx --seconds 20]   one variant in a loop, for a profiler
           smoke [--server DLL]      every tool once, in seconds; fails only on functional errors
 
@@ -42,6 +43,7 @@ internal static class Program
                 "peer-bench" => PeerBenchCommand.Run(args),
                 "istio-scrape" => IstioScrapeCommand.Run(args),
                 "alternate" => AlternateCommand.Run(args),
+                "snapshot" => Persistence.SnapshotCommand.Run(args),
                 "smoke" => await SmokeCommand.RunAsync(args).ConfigureAwait(false),
                 _ => PrintUsage(),
             };
