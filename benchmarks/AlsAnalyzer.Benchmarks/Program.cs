@@ -2,6 +2,7 @@ using AlsAnalyzer.Benchmarks.Cli;
 using AlsAnalyzer.Benchmarks.Corpus;
 using AlsAnalyzer.Benchmarks.EndToEnd;
 using AlsAnalyzer.Benchmarks.InProcess;
+using AlsAnalyzer.Benchmarks.Stress;
 
 namespace AlsAnalyzer.Benchmarks;
 
@@ -16,6 +17,7 @@ internal static class Program
           e2e [--corpus istio-mx --streams 16 --connections N --duration 12 --rounds 3 --warmup 5 --modes analyze,reference,discard --h2load auto|off --h2load-requests 300 --kubernetes auto|on|off --server DLL] [--smoke]
           many-streams [--streams 10000 --loaded 100 --duration 15 --channels 1 --open-concurrency 200 --mode analyze --server DLL] [--smoke]
           churn [--pods 10000 --services 500 --rate 50 --duration 20 --no-probe --server DLL] [--smoke]   k8s cache under pod churn: CPU, time to resolve new IPs
+          stress [--entries 1500000 --streams 8 --queries 10 --phase-seconds 15 --budget-mb 640 --constant-mb 256 --server DLL] [--smoke]   random-cardinality flood: RSS, query time and size, ingest under queries
           spin [--variant pipeline:analyze --corpus istio-mx --seconds 20]   one variant in a loop, for a profiler
           smoke [--server DLL]      every tool once, in seconds; fails only on functional errors
 
@@ -35,6 +37,7 @@ internal static class Program
                 "e2e" => await E2eCommand.RunAsync(args).ConfigureAwait(false),
                 "many-streams" => await ManyStreamsCommand.RunAsync(args).ConfigureAwait(false),
                 "churn" => await ChurnCommand.RunAsync(args).ConfigureAwait(false),
+                "stress" => await StressCommand.RunAsync(args).ConfigureAwait(false),
                 "spin" => SpinCommand.Run(args),
                 "smoke" => await SmokeCommand.RunAsync(args).ConfigureAwait(false),
                 _ => PrintUsage(),
