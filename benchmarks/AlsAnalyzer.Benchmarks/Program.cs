@@ -2,6 +2,7 @@ using AlsAnalyzer.Benchmarks.Cli;
 using AlsAnalyzer.Benchmarks.Corpus;
 using AlsAnalyzer.Benchmarks.EndToEnd;
 using AlsAnalyzer.Benchmarks.InProcess;
+using AlsAnalyzer.Benchmarks.Stress;
 
 namespace AlsAnalyzer.Benchmarks;
 
@@ -20,6 +21,7 @@ internal static class Program
           alternate [--variants pipeline:analyze,pipeline:analyze+istio --corpus istio-mx --rounds 40 --batches 20]   two variants in alternation: CPU and wall ns/entry, ratio
           istio-scrape [--series 50000 --runs 30]   time one /metrics/istio exposition of that many time series
           snapshot [--edges 10000 --minutes 60 --rounds 3]   snapshot size, write and load time of a full minute ring
+          stress [--entries 1500000 --streams 8 --queries 10 --phase-seconds 15 --budget-mb 640 --constant-mb 256 --server DLL] [--smoke]   random-cardinality flood: RSS, query time and size, ingest under queries
           spin [--variant pipeline:analyze --corpus istio-mx --seconds 20]   one variant in a loop, for a profiler
           smoke [--server DLL]      every tool once, in seconds; fails only on functional errors
 
@@ -39,6 +41,7 @@ internal static class Program
                 "e2e" => await E2eCommand.RunAsync(args).ConfigureAwait(false),
                 "many-streams" => await ManyStreamsCommand.RunAsync(args).ConfigureAwait(false),
                 "churn" => await ChurnCommand.RunAsync(args).ConfigureAwait(false),
+                "stress" => await StressCommand.RunAsync(args).ConfigureAwait(false),
                 "spin" => SpinCommand.Run(args),
                 "peer-bench" => PeerBenchCommand.Run(args),
                 "istio-scrape" => IstioScrapeCommand.Run(args),

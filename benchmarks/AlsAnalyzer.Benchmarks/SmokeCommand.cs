@@ -4,6 +4,7 @@ using AlsAnalyzer.Benchmarks.Cli;
 using AlsAnalyzer.Benchmarks.Corpus;
 using AlsAnalyzer.Benchmarks.EndToEnd;
 using AlsAnalyzer.Benchmarks.InProcess;
+using AlsAnalyzer.Benchmarks.Stress;
 
 namespace AlsAnalyzer.Benchmarks;
 
@@ -45,6 +46,7 @@ internal static class SmokeCommand
         await Step("e2e --smoke", () => E2eCommand.RunAsync(E2eOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);
         await Step("e2e --smoke k8s-plain", () => E2eCommand.RunAsync(E2eOptions.Smoke with { ServerDll = server, Corpus = CorpusKind.K8sPlain, H2Load = false })).ConfigureAwait(false);
         await Step("many-streams --smoke", () => ManyStreamsCommand.RunAsync(ManyStreamsOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);
+        await Step("stress --smoke", () => StressCommand.RunAsync(StressOptions.SmokeDefaults with { ServerDll = server })).ConfigureAwait(false);
         await Step("churn --smoke", () => ChurnCommand.RunAsync(ChurnOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);
 
         Console.WriteLine();

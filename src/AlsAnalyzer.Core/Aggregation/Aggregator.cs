@@ -23,6 +23,7 @@ internal sealed partial class Aggregator
     private long _evictedMinutes;
     private long _evictedCalls;
     private long _estimatedBytes;
+    private StrongBox<(long Edges, long Endpoints, long Instances, int Minutes)> _seriesCounts = new();
     private OverflowCounts _overflowTotal;
     private long _shardsAdded;
     private long _swapsMidMessage;
@@ -152,21 +153,11 @@ internal sealed partial class Aggregator
     }
 
     /// <summary>Series held in the ring, for the cardinality self-metrics.</summary>
-    public (long Edges, long Endpoints, long Instances, int Minutes) SeriesCounts()
-    {
-        lock (_storeLock)
-        {
-            long edges = 0, endpoints = 0, instances = 0;
-            foreach (var bucket in _minutes.Values)
-            {
-                edges += bucket.Edges.Count;
-                endpoints += bucket.Endpoints.Count;
-                instances += bucket.Instances.Count;
-            }
-
-            return (edges, endpoints, instances, _minutes.Count);
-        }
-    }
+    /// <remarks>
+    /// As of the last collect, read without the ring's lock: a scrape never waits for a query
+    /// (which runs at a lower priority and may be preempted while it holds the lock).
+    /// </remarks>
+    public (long Edges, long Endpoints, long Instances, int Minutes) SeriesCounts() => Volatile.Read(ref _seriesCounts).Value;
 
     /// <summary>
     /// Adds a shard, claimed before anyone else can see it. The array only grows, by one per
@@ -283,5 +274,14 @@ internal sealed partial class Aggregator
         }
 
         Interlocked.Exchange(ref _estimatedBytes, bytes);
+        long edges = 0, endpoints = 0, instances = 0;
+        foreach (var bucket in _minutes.Values)
+        {
+            edges += bucket.Edges.Count;
+            endpoints += bucket.Endpoints.Count;
+            instances += bucket.Instances.Count;
+        }
+
+        Volatile.Write(ref _seriesCounts, new((edges, endpoints, instances, _minutes.Count)));
     }
 }

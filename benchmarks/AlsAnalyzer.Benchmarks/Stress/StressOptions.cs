@@ -1,0 +1,44 @@
+namespace AlsAnalyzer.Benchmarks.Stress;
+
+/// <summary>The <c>stress</c> command's settings (benchmarks/README.md, "Stress").</summary>
+internal sealed record StressOptions
+{
+    /// <summary>Entries of the flood, spread over the last hour.</summary>
+    public long Entries { get; init; } = 1_500_000;
+
+    public int Streams { get; init; } = 8;
+
+    public int EntriesPerMessage { get; init; } = 50;
+
+    /// <summary>Concurrent query loops in the measured phase.</summary>
+    public int Queries { get; init; } = 10;
+
+    /// <summary>Seconds of each throughput phase (flood alone, flood with queries).</summary>
+    public int PhaseSeconds { get; init; } = 15;
+
+    public int BudgetMegabytes { get; init; } = 640;
+
+    /// <summary>RSS allowed above the budget: runtime, buffers, GC headroom (README, "Memory budget").</summary>
+    public int ConstantMegabytes { get; init; } = 256;
+
+    /// <summary>One entry in this many has an 8 KB path.</summary>
+    public int LongPathEvery { get; init; } = 100;
+
+    /// <summary>One message in this many carries a crafted FlatNode (256 labels pointing at one 1 MB string).</summary>
+    public int CraftedPeerEvery { get; init; } = 2_000;
+
+    public string? ServerDll { get; init; }
+
+    /// <summary>Seconds long, for CI: checks function (bounds hold, queries answer), not time.</summary>
+    public bool Smoke { get; init; }
+
+    public static StressOptions SmokeDefaults { get; } = new()
+    {
+        Entries = 40_000,
+        Streams = 4,
+        Queries = 3,
+        PhaseSeconds = 2,
+        CraftedPeerEvery = 200,
+        Smoke = true,
+    };
+}
