@@ -3,6 +3,7 @@ using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Core.Metrics;
+using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Server.Hosting;
 using AlsAnalyzer.Server.Metrics;
 using Grpc.AspNetCore.Server;
@@ -19,6 +20,11 @@ internal static class IngestServiceCollectionExtensions
     {
         services.AddAlsSettings<IngestOptions>(configuration);
         services.AddAlsSettings<DecodingOptions>(configuration);
+
+        // The decode tables hold at most their share of the memory budget, whatever DecodeTableMegabytes says.
+        services.AddAlsMemoryBudget(configuration);
+        services.AddOptions<DecodingOptions>().PostConfigure<IOptions<MemoryOptions>>((decoding, memory) =>
+            decoding.DecodeTableMegabytes = (int)Math.Max(1, Math.Min(decoding.DecodeTableMegabytes, memory.Value.Budget.DecodeTableBytes / (1024 * 1024))));
         services.AddAlsSelfMetrics<IngestStreamMetrics>();
         services.AddAlsSelfMetrics<AccessLogMetrics>();
         services.TryAddSingleton<IngestDrain>();

@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Core.Model;
 
@@ -8,7 +9,7 @@ namespace AlsAnalyzer.Server.Metrics;
 /// <summary>Self-metrics of the memory budget: each share, the estimated bytes held against it, and what was evicted or refused.</summary>
 internal sealed class MemoryMetrics : ISelfMetricsComponent
 {
-    public MemoryMetrics(SelfMetrics metrics, MemoryBudget budget, Aggregator aggregator, ProxyRegistry proxies, TcpConnectionBudget tcp)
+    public MemoryMetrics(SelfMetrics metrics, MemoryBudget budget, Aggregator aggregator, ProxyRegistry proxies, TcpConnectionBudget tcp, IEnumerable<IAccessLogPipeline> pipelines)
     {
         var f = metrics.Factory;
         var shares = f.CreateGauge("als_memory_budget_bytes", "Bytes of the memory budget given to each share (Als:MemoryBudgetMegabytes).", "share");
@@ -32,6 +33,7 @@ internal sealed class MemoryMetrics : ISelfMetricsComponent
         {
             used.WithLabels(MemoryBudget.Ring).Set(aggregator.EstimatedBytes);
             used.WithLabels(MemoryBudget.MetricsService).Set(proxies.EstimatedBytes);
+            used.WithLabels(MemoryBudget.DecodeTables).Set(pipelines.Sum(p => p.Tables.Sum(t => t.Table.Bytes)));
             used.WithLabels(MemoryBudget.TcpConnections).Set(tcp.Held * TcpConnectionBudget.BytesPerConnection);
             evictedMinutes.IncTo(aggregator.EvictedMinutes);
             evictedCalls.IncTo(aggregator.EvictedCalls);
