@@ -23,7 +23,7 @@ internal sealed partial class Aggregator
 
                 if (!_minutes.TryGetValue(minute, out var target))
                 {
-                    target = new MinuteBucket(_limits);
+                    target = NewRingMinute();
                     _minutes.Add(minute, target);
                 }
 
@@ -33,6 +33,7 @@ internal sealed partial class Aggregator
             }
 
             _overflowTotal.Add(overflowSinceStart);
+            BoundRingLocked();
             return merged;
         }
     }

@@ -226,7 +226,7 @@ internal sealed partial class Aggregator
 
                 if (!_minutes.TryGetValue(minute, out var target))
                 {
-                    target = new MinuteBucket(_limits, new SeriesBudget(_minuteBytes), tracksGrowth: true);
+                    target = NewRingMinute();
                     _minutes.Add(minute, target);
                 }
 
@@ -256,6 +256,12 @@ internal sealed partial class Aggregator
             _minutes.Remove(first);
         }
 
+        BoundRingLocked();
+    }
+
+    /// <summary>Under the store lock: evicts the oldest minutes past the ring's share and publishes the ring's bytes and series counts.</summary>
+    private void BoundRingLocked()
+    {
         long bytes = 0;
         foreach (var bucket in _minutes.Values)
         {
@@ -284,4 +290,6 @@ internal sealed partial class Aggregator
 
         Volatile.Write(ref _seriesCounts, new((edges, endpoints, instances, _minutes.Count)));
     }
+
+    private MinuteBucket NewRingMinute() => new(_limits, new SeriesBudget(_minuteBytes), tracksGrowth: true);
 }

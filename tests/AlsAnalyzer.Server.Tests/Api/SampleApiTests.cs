@@ -42,7 +42,7 @@ public sealed class SampleApiTests : IAsyncLifetime
         {
             Assert.Equal(503, s.GetProperty("status").GetInt32());
             Assert.Equal("GET", s.GetProperty("method").GetString());
-            Assert.Matches("^/reviews/[0-2]$", s.GetProperty("path").GetString());
+            Assert.Equal("/reviews/{id}", s.GetProperty("path").GetString()); // ids grouped, as every endpoint
             Assert.True(Guid.TryParse(s.GetProperty("requestId").GetString(), out _));
             Assert.Equal("via_upstream", s.GetProperty("responseCodeDetails").GetString());
             Assert.True(s.GetProperty("error").GetBoolean());
