@@ -18,16 +18,7 @@ namespace AlsAnalyzer.Server.Tests.Kubernetes;
 /// </summary>
 public sealed partial class ContainerImageTests
 {
-    private static readonly Dictionary<string, Type> Kinds = new()
-    {
-        ["v1/Namespace"] = typeof(V1Namespace),
-        ["v1/ServiceAccount"] = typeof(V1ServiceAccount),
-        ["v1/Service"] = typeof(V1Service),
-        ["v1/PersistentVolumeClaim"] = typeof(V1PersistentVolumeClaim),
-        ["apps/v1/Deployment"] = typeof(V1Deployment),
-        ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
-        ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
-    };
+    private static Dictionary<string, Type> Kinds => DeployManifestTests.Kinds;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

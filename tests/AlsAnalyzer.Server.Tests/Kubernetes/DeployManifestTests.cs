@@ -8,7 +8,8 @@ namespace AlsAnalyzer.Server.Tests.Kubernetes;
 /// <summary>The Kubernetes manifests in deploy/ parse, and grant exactly what the code watches.</summary>
 public sealed class DeployManifestTests
 {
-    private static readonly Dictionary<string, Type> Kinds = new()
+    /// <summary>The API kinds the manifests may hold, with their client model types.</summary>
+    internal static readonly Dictionary<string, Type> Kinds = new()
     {
         ["v1/Namespace"] = typeof(V1Namespace),
         ["v1/ServiceAccount"] = typeof(V1ServiceAccount),
