@@ -3,7 +3,6 @@ using AlsAnalyzer.Testing;
 using Envoy.Config.Core.V3;
 using Envoy.Data.Accesslog.V3;
 using Envoy.Service.Accesslog.V3;
-using Google.FlatBuffers;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 
@@ -17,7 +16,6 @@ namespace AlsAnalyzer.Benchmarks.Stress;
 internal sealed class FloodSource(int seed, StressOptions options)
 {
     private static readonly string LongTail = new('x', 8 * 1024);
-    private static readonly Lazy<byte[]> HugeString = new(() => System.Text.Encoding.ASCII.GetBytes(new string('v', 1024 * 1024)));
 
     private readonly Random _random = new(seed);
     private readonly Workload _reporter = new("stress", "reporter", "v1", $"reporter-v1-{seed:x8}-abcde", "10.1.0." + (seed % 250));
@@ -110,35 +108,7 @@ internal sealed class FloodSource(int seed, StressOptions options)
         return new string(s);
     }
 
-    /// <summary>A legacy-Istio FlatNode whose 256 labels share one 1 MB value; its name differs per message so no cache absorbs it.</summary>
-    private Any CraftedFlatNode()
-    {
-        var b = new FlatBufferBuilder(1024 * 1024 + 64 * 1024);
-        var huge = b.CreateString(System.Text.Encoding.ASCII.GetString(HugeString.Value));
-        var offsets = new int[256];
-        for (var i = 0; i < offsets.Length; i++)
-        {
-            var key = b.CreateString("label-" + i.ToString(CultureInfo.InvariantCulture));
-            b.StartTable(2);
-            b.AddOffset(0, key.Value, 0);
-            b.AddOffset(1, huge.Value, 0);
-            offsets[i] = b.EndTable();
-        }
-
-        b.StartVector(4, offsets.Length, 4);
-        for (var i = offsets.Length - 1; i >= 0; i--)
-        {
-            b.AddOffset(offsets[i]);
-        }
-
-        var labels = b.EndVector();
-        var name = b.CreateString("crafted-" + Hex(12));
-        var ns = b.CreateString("ns-" + Hex(4));
-        b.StartTable(12);
-        b.AddOffset(0, name.Value, 0);
-        b.AddOffset(1, ns.Value, 0);
-        b.AddOffset(2, labels.Value, 0);
-        b.Finish(b.EndTable());
-        return new Any { TypeUrl = Peers.BytesValueType, Value = new BytesValue { Value = ByteString.CopyFrom(b.SizedByteArray()) }.ToByteString() };
-    }
+    /// <summary>A legacy-Istio FlatNode whose 256 labels all point at one 1 MB string; its pod differs per message so no cache absorbs it.</summary>
+    private Any CraftedFlatNode() =>
+        Peers.AsFlatNode(Peers.FlatNodeSharingOneString(new Workload("ns-" + Hex(4), "crafted", "v1", "crafted-" + Hex(12), RandomIp()), 256, 1024 * 1024));
 }
