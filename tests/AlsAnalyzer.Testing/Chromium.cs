@@ -199,6 +199,28 @@ public sealed class Chromium : IAsyncDisposable
         await SendAsync("Input.dispatchKeyEvent", new { type = "keyUp", key, code = key, windowsVirtualKeyCode = keyCode });
     }
 
+    /// <summary>Turns the mouse wheel over the middle of the first element <paramref name="selector"/> matches.</summary>
+    public async Task WheelAsync(string selector, double deltaY)
+    {
+        var box = await EvaluateAsync($$"""
+            (() => {
+              const e = document.querySelector({{JsonSerializer.Serialize(selector)}});
+              if (!e) return null;
+              const r = e.getBoundingClientRect();
+              return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+            })()
+            """);
+        if (box.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidOperationException($"nothing matches {selector}");
+        }
+
+        await SendAsync("Input.dispatchMouseEvent", new { type = "mouseWheel", x = box.GetProperty("x").GetDouble(), y = box.GetProperty("y").GetDouble(), deltaX = 0, deltaY });
+    }
+
+    /// <summary>Types <paramref name="text"/> into the focused element, as an input method would.</summary>
+    public Task TypeAsync(string text) => SendAsync("Input.insertText", new { text });
+
     public async Task<byte[]> ScreenshotAsync()
     {
         var result = await SendAsync("Page.captureScreenshot", new { format = "png" });

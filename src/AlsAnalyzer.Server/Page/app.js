@@ -85,18 +85,35 @@
   }
 
   // ---- API -----------------------------------------------------------------------------
+  // With an API token set (Security), the page's files are open but the API answers 401: the
+  // page then asks for the token, keeps it in this tab's session storage (never in the URL)
+  // and sends it as a bearer token. A refused token is dropped and asked for again.
+  const TOKEN_KEY = 'als-api-token';
+
   async function api(path) {
     const headers = {};
-    const token = sessionStorage.getItem('als-token');
+    const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = 'Bearer ' + token;
     const response = await fetch(path, { headers, cache: 'no-store' });
     if (response.status === 401) {
-      $('token-form').hidden = false;
-      throw new Error('The API requires a token.');
+      if (token && sessionStorage.getItem(TOKEN_KEY) === token) sessionStorage.removeItem(TOKEN_KEY);
+      askForToken(!!token);
+      throw new Error(token ? 'The analyzer refused the API token.' : 'The API requires a token.');
     }
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(body.error || `${path}: HTTP ${response.status}`);
     return body;
+  }
+
+  function askForToken(refused) {
+    const message = $('token-message');
+    message.textContent = refused
+      ? 'The analyzer refused this token (HTTP 401). Check it and enter it again.'
+      : 'This analyzer requires an API token (its Als__ApiToken setting) to show the graph.';
+    message.classList.toggle('error', refused);
+    const wasHidden = $('token-form').hidden;
+    $('token-form').hidden = false;
+    if (wasHidden || refused) $('token-value').focus();
   }
 
   function windowRange() {
@@ -208,6 +225,17 @@
     return `${fmtRate((e.requests || 0) / data.seconds)} rps · ${fmtPercent(errorPercent(e))} err · ${state.percentile} ${fmtMs(lat)}`;
   }
 
+  // The figures drawn on an edge, in two short lines (the gap between layers holds the longer).
+  function edgeLines(e, h) {
+    const mark = h === 'failure' ? '✖ ' : h === 'degraded' ? '! ' : '';
+    if (isTcp(e)) return [mark + edgeSummary(e), e.protocol];
+    const lat = e.latencyMs ? e.latencyMs[state.percentile] : null;
+    return [
+      `${mark}${fmtRate((e.requests || 0) / data.seconds)} rps · ${fmtPercent(errorPercent(e))} err`,
+      `${state.percentile} ${fmtMs(lat)} · ${e.protocol}`,
+    ];
+  }
+
   const edgeId = (e) => `${e.source}|${e.target}|${e.protocol}`;
 
   // ---- Filtering and layout ------------------------------------------------------------
@@ -270,6 +298,7 @@
       const r = rank.get(n.id);
       (layers[r] = layers[r] || []).push(n.id);
     }
+    for (let r = 0; r < layers.length; r++) layers[r] = layers[r] || [];
     const pos = new Map();
     const index = () => layers.forEach((l) => l.forEach((id, i) => pos.set(id, i)));
     index();
@@ -286,16 +315,102 @@
         layer.forEach((id, i) => pos.set(id, i));
       }
     }
-    const colWidth = 330;
-    const rowHeight = 100;
-    const tallest = Math.max(1, ...layers.map((l) => (l ? l.length : 0)));
+    return place(layers, rank, nodes, edges);
+  }
+
+  // Places the ordered layers left to right. A layer taller than the drawing's chosen row count
+  // wraps into side-by-side sub-columns (round robin, each a fraction of a row lower, so that the
+  // barycentre order still reads top to bottom); the row count is the one that brings the
+  // drawing closest to the graph pane's proportions. Column widths come from the measured names,
+  // the gaps between layers from the measured figures of the edges drawn there.
+  function place(layers, rank, nodes, edges) {
+    const dense = edges.length > DENSE_EDGES;
+    const boxWidth = new Map(nodes.map((n) => {
+      const l = nodeLabels(n);
+      return [n.id, Math.max(NODE_MIN_WIDTH, textWidth(l.name, 12) + 8, l.sub ? textWidth(l.sub, 11) + 8 : 0)];
+    }));
+    const widths = layers.map((l) => Math.max(NODE_MIN_WIDTH, ...l.map((id) => boxWidth.get(id))) + NODE_GAP);
+    const gaps = layers.map(() => LAYER_GAP);
+    for (const e of edges) {
+      const rs = rank.get(e.source);
+      const rt = rank.get(e.target);
+      if (Math.abs(rs - rt) !== 1 || (dense && quiet(health(e)))) continue;
+      const r = Math.min(rs, rt);
+      gaps[r] = Math.max(gaps[r], Math.min(MAX_LAYER_GAP, Math.max(...edgeLines(e, health(e)).map((t) => textWidth(t, 11, 600))) + 28));
+    }
+    const shapeFor = (rows) => {
+      let w = 0;
+      let tallest = 1;
+      layers.forEach((l, r) => {
+        const c = Math.max(1, Math.ceil(l.length / rows));
+        w += c * widths[r] + (r < layers.length - 1 ? gaps[r] : 0);
+        tallest = Math.max(tallest, Math.ceil(l.length / c));
+      });
+      return { w, h: tallest * ROW, tallest };
+    };
+    const maxLayer = Math.max(1, ...layers.map((l) => l.length));
+    const pane = graphBox();
+    const target = Math.max(0.5, Math.min(4, pane.w / pane.h));
+    let rows = maxLayer;
+    let best = Infinity;
+    for (let R = maxLayer; R >= Math.min(maxLayer, MIN_WRAP_ROWS); R--) {
+      const s = shapeFor(R);
+      const score = Math.abs(Math.log(s.w / s.h / target));
+      if (score < best - 1e-9) { best = score; rows = R; }
+    }
+    const { tallest } = shapeFor(rows);
     const coords = new Map();
-    layers.forEach((layer, r) => {
-      if (!layer) return;
-      const offset = ((tallest - layer.length) * rowHeight) / 2;
-      layer.forEach((id, i) => coords.set(id, { x: 90 + r * colWidth, y: 60 + offset + i * rowHeight }));
+    let x = PAD;
+    layers.forEach((l, r) => {
+      const c = Math.max(1, Math.ceil(l.length / rows));
+      const layerRows = Math.ceil(l.length / c);
+      const offset = ((tallest - layerRows) * ROW) / 2;
+      l.forEach((id, j) => {
+        const col = j % c;
+        const row = Math.floor(j / c) + col / c;
+        coords.set(id, { x: x + col * widths[r] + widths[r] / 2, y: TOP + offset + row * ROW });
+      });
+      x += c * widths[r] + (r < layers.length - 1 ? gaps[r] : 0);
     });
-    return { coords, width: 180 + (layers.length - 1) * colWidth, height: 120 + (tallest - 1) * rowHeight };
+    return { coords, width: x + PAD, height: TOP + tallest * ROW, dense };
+  }
+
+  // Drawing metrics (SVG user units). A node's box spans about -26..+56 around its centre.
+  const ROW = 100;
+  const TOP = 64;
+  const PAD = 24;
+  const NODE_MIN_WIDTH = 56;
+  const NODE_GAP = 28;
+  const LAYER_GAP = 110;
+  const MAX_LAYER_GAP = 320;
+  const MIN_WRAP_ROWS = 8;
+  // Past this many edges, only the figures of degraded and failing edges stay drawn; a healthy
+  // edge's figures show when it is hovered, focused or selected (and are always in its label).
+  const DENSE_EDGES = 60;
+  // The initial zoom never goes below this: node names stay above 9 px on screen (12 px drawn),
+  // and a larger graph scrolls instead.
+  const MIN_FIT_SCALE = 0.76;
+  const MAX_FIT_SCALE = 1.4;
+
+  const quiet = (h) => h === 'ok' || h === 'idle';
+
+  let fontFamily = '';
+  let measureContext = null;
+  function textWidth(text, px, weight) {
+    if (!measureContext) {
+      measureContext = document.createElement('canvas').getContext('2d');
+      fontFamily = getComputedStyle(document.documentElement).fontFamily || 'sans-serif';
+    }
+    if (!measureContext) return text.length * px * 0.62;
+    measureContext.font = `${weight || 400} ${px}px ${fontFamily}`;
+    return measureContext.measureText(text).width;
+  }
+
+  function nodeLabels(n) {
+    let sub = '';
+    if (n.namespace) sub = n.kind === 'gateway' ? `${n.namespace} · gateway` : n.namespace;
+    else if (n.kind !== 'service') sub = n.kind;
+    return { name: n.name, sub };
   }
 
   function kindOrder(n) {
@@ -327,7 +442,7 @@
   function render() {
     showTruncation();
     const { nodes, edges } = visibleGraph();
-    const { coords, width, height } = layout(nodes, edges);
+    const { coords, width, height, dense } = layout(nodes, edges);
     const svg = $('graph');
     const vp = $('viewport');
     vp.replaceChildren();
@@ -371,21 +486,28 @@
       // The figures belong to the edge's group (for screen readers and tests) but are drawn in
       // the label layer: a <use> of the text would not be read, so the group is split in two.
       const labels = el('g', {
-        class: `edge-label health-${h} proto-${e.protocol}`,
+        class: `edge-label health-${h} proto-${e.protocol}` + (dense && quiet(h) ? ' quiet' : ''),
         'data-source': e.source,
         'data-target': e.target,
         'data-protocol': e.protocol,
         'aria-hidden': 'true',
       }, labelLayer);
+      const [line1, line2] = edgeLines(e, h);
       const label = el('text', { x: d.lx, y: d.ly - 4, 'text-anchor': 'middle', class: 'figures' }, g);
-      label.textContent = (h === 'failure' ? '✖ ' : h === 'degraded' ? '! ' : '') + edgeSummary(e);
+      label.textContent = line1;
       const proto = el('text', { x: d.lx, y: d.ly + 10, 'text-anchor': 'middle', class: 'proto' }, g);
-      proto.textContent = e.protocol;
+      proto.textContent = line2;
       labels.append(label.cloneNode(true), proto.cloneNode(true));
       label.classList.add('shadowed');
       proto.classList.add('shadowed');
       bindSelect(g, () => select({ edge: edgeId(e) }));
       bindSelect(labels, () => select({ edge: edgeId(e) }));
+      // A quiet label shows while its edge is hovered or focused.
+      const lit = (on) => () => labels.classList.toggle('lit', on);
+      g.addEventListener('pointerenter', lit(true));
+      g.addEventListener('pointerleave', lit(false));
+      g.addEventListener('focus', lit(true));
+      g.addEventListener('blur', lit(false));
       edgeRows.push({ e, h });
     }
 
@@ -403,19 +525,17 @@
         'data-health': f.health,
         'aria-label': `Node ${n.id}, ${n.kind}, ${nodeFigureText(f)}, ${HEALTH_TEXT[f.health]}`,
       }, nodeLayer);
+      const texts = nodeLabels(n);
       shape(n.kind, g);
       if (f.health === 'failure' || f.health === 'degraded') {
         const badge = el('text', { x: 0, y: 5, 'text-anchor': 'middle', class: 'badge' }, g);
         badge.textContent = f.health === 'failure' ? '✖' : '!';
       }
       const name = el('text', { x: 0, y: 38, 'text-anchor': 'middle', class: 'name' }, g);
-      name.textContent = n.kind === 'external' ? n.name : n.name;
-      if (n.namespace) {
-        const ns = el('text', { x: 0, y: 52, 'text-anchor': 'middle', class: 'ns' }, g);
-        ns.textContent = n.kind === 'gateway' ? `${n.namespace} · gateway` : n.namespace;
-      } else if (n.kind !== 'service') {
-        const ns = el('text', { x: 0, y: 52, 'text-anchor': 'middle', class: 'ns' }, g);
-        ns.textContent = n.kind;
+      name.textContent = texts.name;
+      if (texts.sub) {
+        const sub = el('text', { x: 0, y: 52, 'text-anchor': 'middle', class: 'ns' }, g);
+        sub.textContent = texts.sub;
       }
       bindSelect(g, () => select({ node: n.id }));
       nodeRows.push({ n, f });
@@ -519,50 +639,75 @@
   }
 
   // ---- Pan and zoom --------------------------------------------------------------------
+  // The SVG is sized to the drawing at the current zoom, inside a scrolling box: a graph larger
+  // than the pane scrolls (scroll bars, drag, and focus moving to a node off screen) instead of
+  // shrinking its names below reading size.
+  let drawing = { width: 0, height: 0 };
+
+  function graphBox() {
+    const box = $('graph-scroll');
+    return { w: box.clientWidth || 800, h: box.clientHeight || 600 };
+  }
+
+  // Fits a drawing of a new size to the pane; a refresh that keeps the size keeps the zoom and
+  // the scroll position.
   function fit(width, height) {
-    const svg = $('graph');
-    const box = svg.getBoundingClientRect();
-    const w = box.width || 800;
-    const h = box.height || 600;
-    const scale = Math.min(1.4, Math.max(0.2, Math.min(w / Math.max(width, 1), h / Math.max(height, 1))));
-    view = { scale, x: (w - width * scale) / 2, y: Math.max(0, (h - height * scale) / 2) };
+    if (drawing.width === width && drawing.height === height) { applyView(); return; }
+    drawing = { width, height };
+    const { w, h } = graphBox();
+    const scale = Math.min(w / Math.max(width, 1), h / Math.max(height, 1));
+    view.scale = Math.min(MAX_FIT_SCALE, Math.max(MIN_FIT_SCALE, scale));
     applyView();
+    // Layers are centred vertically: a drawing taller than the pane opens on its middle band,
+    // where the callers from outside the mesh are.
+    const box = $('graph-scroll');
+    box.scrollTo(0, Math.max(0, (box.scrollHeight - box.clientHeight) / 2));
   }
 
   function applyView() {
+    const { w, h } = graphBox();
+    const cw = drawing.width * view.scale;
+    const ch = drawing.height * view.scale;
+    const svg = $('graph');
+    svg.setAttribute('width', String(Math.max(w, Math.ceil(cw))));
+    svg.setAttribute('height', String(Math.max(h, Math.ceil(ch))));
+    view.x = Math.max(0, (w - cw) / 2);
+    view.y = Math.max(0, (h - ch) / 2);
     $('viewport').setAttribute('transform', `translate(${view.x},${view.y}) scale(${view.scale})`);
   }
 
   function bindPanZoom() {
     const svg = $('graph');
+    const box = $('graph-scroll');
     let drag = null;
     svg.addEventListener('pointerdown', (ev) => {
       if (ev.target.closest('.node, .edge, .edge-label')) return;
-      drag = { x: ev.clientX - view.x, y: ev.clientY - view.y };
+      drag = { x: ev.clientX, y: ev.clientY, left: box.scrollLeft, top: box.scrollTop };
       svg.classList.add('panning');
       svg.setPointerCapture(ev.pointerId);
     });
     svg.addEventListener('pointermove', (ev) => {
       if (!drag) return;
-      view.x = ev.clientX - drag.x;
-      view.y = ev.clientY - drag.y;
-      applyView();
+      box.scrollLeft = drag.left - (ev.clientX - drag.x);
+      box.scrollTop = drag.top - (ev.clientY - drag.y);
     });
     const end = () => { drag = null; svg.classList.remove('panning'); };
     svg.addEventListener('pointerup', end);
     svg.addEventListener('pointercancel', end);
     svg.addEventListener('wheel', (ev) => {
       ev.preventDefault();
-      const box = svg.getBoundingClientRect();
-      const px = ev.clientX - box.left;
-      const py = ev.clientY - box.top;
-      const factor = Math.exp(-ev.deltaY * 0.0015);
-      const scale = Math.min(4, Math.max(0.1, view.scale * factor));
-      view.x = px - ((px - view.x) * scale) / view.scale;
-      view.y = py - ((py - view.y) * scale) / view.scale;
-      view.scale = scale;
+      const r = box.getBoundingClientRect();
+      const px = ev.clientX - r.left;
+      const py = ev.clientY - r.top;
+      // The drawing's point under the pointer stays under it.
+      const cx = (box.scrollLeft + px - view.x) / view.scale;
+      const cy = (box.scrollTop + py - view.y) / view.scale;
+      view.scale = Math.min(4, Math.max(0.1, view.scale * Math.exp(-ev.deltaY * 0.0015)));
       applyView();
+      box.scrollLeft = cx * view.scale + view.x - px;
+      box.scrollTop = cy * view.scale + view.y - py;
     }, { passive: false });
+    window.addEventListener('resize', () => { if (drawing.width) applyView(); });
   }
 
   // ---- Selection and details -----------------------------------------------------------
@@ -583,6 +728,8 @@
     if (state.edge) {
       const e = [...document.querySelectorAll('#viewport .edge')].find((x) => `${x.dataset.source}|${x.dataset.target}|${x.dataset.protocol}` === state.edge);
       if (e) e.classList.add('selected');
+      const l = [...document.querySelectorAll('#viewport .edge-label')].find((x) => `${x.dataset.source}|${x.dataset.target}|${x.dataset.protocol}` === state.edge);
+      if (l) l.classList.add('selected');
     }
   }
 
@@ -794,7 +941,10 @@
     $('reload').addEventListener('click', load);
     $('token').addEventListener('submit', (ev) => {
       ev.preventDefault();
-      sessionStorage.setItem('als-token', $('token-value').value);
+      const token = $('token-value').value.trim();
+      if (!token) return;
+      sessionStorage.setItem(TOKEN_KEY, token);
+      $('token-value').value = '';
       $('token-form').hidden = true;
       load();
     });

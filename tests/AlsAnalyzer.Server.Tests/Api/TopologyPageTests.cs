@@ -259,7 +259,7 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         var edge = await _browser.EvaluateAsync($$"""
             (() => {
               const e = document.querySelector({{JsonSerializer.Serialize(EdgeSelector(source, target, protocol))}});
-              return e && { health: e.dataset.health, class: e.getAttribute('class'), label: e.querySelector('text.figures').textContent, aria: e.getAttribute('aria-label') };
+              return e && { health: e.dataset.health, class: e.getAttribute('class'), label: e.querySelector('text.figures').textContent + ' · ' + e.querySelector('text.proto').textContent, aria: e.getAttribute('aria-label') };
             })()
             """);
         Assert.True(edge.ValueKind == JsonValueKind.Object, $"no edge {source} -> {target} {protocol} on the page");
