@@ -644,9 +644,15 @@
   // shrinking its names below reading size.
   let drawing = { width: 0, height: 0 };
 
+  // The pane's size, read once (reading it forces a layout of the whole page, which costs more
+  // than drawing a large graph) and again after the window is resized.
+  let pane = null;
   function graphBox() {
-    const box = $('graph-scroll');
-    return { w: box.clientWidth || 800, h: box.clientHeight || 600 };
+    if (!pane) {
+      const box = $('graph-scroll');
+      pane = { w: box.clientWidth || 800, h: box.clientHeight || 600 };
+    }
+    return pane;
   }
 
   // Fits a drawing of a new size to the pane; a refresh that keeps the size keeps the zoom and
@@ -660,8 +666,7 @@
     applyView();
     // Layers are centred vertically: a drawing taller than the pane opens on its middle band,
     // where the callers from outside the mesh are.
-    const box = $('graph-scroll');
-    box.scrollTo(0, Math.max(0, (box.scrollHeight - box.clientHeight) / 2));
+    $('graph-scroll').scrollTo(0, Math.max(0, (drawing.height * view.scale - h) / 2));
   }
 
   function applyView() {
@@ -707,7 +712,7 @@
       box.scrollLeft = cx * view.scale + view.x - px;
       box.scrollTop = cy * view.scale + view.y - py;
     }, { passive: false });
-    window.addEventListener('resize', () => { if (drawing.width) applyView(); });
+    window.addEventListener('resize', () => { pane = null; if (drawing.width) applyView(); });
   }
 
   // ---- Selection and details -----------------------------------------------------------
