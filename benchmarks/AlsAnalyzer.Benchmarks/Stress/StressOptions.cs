@@ -3,7 +3,7 @@ namespace AlsAnalyzer.Benchmarks.Stress;
 /// <summary>The <c>stress</c> command's settings (benchmarks/README.md, "Stress").</summary>
 internal sealed record StressOptions
 {
-    /// <summary>Entries of the flood, spread over the last hour.</summary>
+    /// <summary>Entries of the flood at least, spread over the last hour; the flood goes on until the throughput phases are over.</summary>
     public long Entries { get; init; } = 1_500_000;
 
     public int Streams { get; init; } = 8;
@@ -15,6 +15,12 @@ internal sealed record StressOptions
 
     /// <summary>Seconds of each throughput phase (flood alone, flood with queries).</summary>
     public int PhaseSeconds { get; init; } = 15;
+
+    /// <summary>Rounds of the two phases, alternated (A B A B ...).</summary>
+    public int Rounds { get; init; } = 2;
+
+    /// <summary>Seconds of flood before the first phase (server warm-up: JIT, first series).</summary>
+    public int WarmupSeconds { get; init; } = 5;
 
     public int BudgetMegabytes { get; init; } = 640;
 
@@ -38,6 +44,8 @@ internal sealed record StressOptions
         Streams = 4,
         Queries = 3,
         PhaseSeconds = 2,
+        Rounds = 1,
+        WarmupSeconds = 1,
         CraftedPeerEvery = 200,
         Smoke = true,
     };
