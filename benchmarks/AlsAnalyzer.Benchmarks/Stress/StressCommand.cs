@@ -37,6 +37,7 @@ internal static class StressCommand
             WarmupSeconds = args.Int("warmup-seconds", d.WarmupSeconds),
             BudgetMegabytes = args.Int("budget-mb", d.BudgetMegabytes),
             ConstantMegabytes = args.Int("constant-mb", d.ConstantMegabytes),
+            ContainerLimitMegabytes = args.String("container-limit-mb") is { } limit ? int.Parse(limit, CultureInfo.InvariantCulture) : d.ContainerLimitMegabytes,
             CraftedPeerEvery = args.Int("crafted-every", d.CraftedPeerEvery),
             ServerDll = args.String("server"),
         };
@@ -48,16 +49,27 @@ internal static class StressCommand
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(o.Smoke ? 3 : 20));
         var ct = cts.Token;
+        // In a container with a memory limit the runtime caps the GC heap at 75% of it; here
+        // there is no cgroup limit, so the same cap is set explicitly (0: none, the GC unbounded).
+        var containerMb = o.ContainerLimitMegabytes ?? o.BudgetMegabytes + o.ConstantMegabytes;
+        var environment = new Dictionary<string, string>();
+        if (containerMb > 0)
+        {
+            environment["DOTNET_GCHeapHardLimit"] = (containerMb * 1024L * 1024 * 3 / 4).ToString("x", CultureInfo.InvariantCulture);
+        }
+
         await using var server = await ServerProcess.StartAsync(
             o.ServerDll ?? ServerProcess.DefaultServerDll(),
             "analyze",
             [$"--Als:MemoryBudgetMegabytes={o.BudgetMegabytes}"],
-            ct).ConfigureAwait(false);
+            ct,
+            environment: environment).ConfigureAwait(false);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}"), Timeout = TimeSpan.FromSeconds(60) };
         var failures = new List<string>();
         var baseRssMb = server.RssKb / 1024.0;
         var floodClock = Stopwatch.StartNew();
-        Console.WriteLine($"stress: {o.Entries:N0} entries over the last hour, {o.Streams} streams, budget {o.BudgetMegabytes} MiB + {o.ConstantMegabytes} MiB; server RSS at start {baseRssMb:F0} MiB");
+        Console.WriteLine($"stress: {o.Entries:N0} entries over the last hour, {o.Streams} streams, budget {o.BudgetMegabytes} MiB + {o.ConstantMegabytes} MiB, " +
+            (containerMb > 0 ? $"GC heap capped as in a {containerMb} MiB container ({containerMb * 3 / 4} MiB)" : "GC heap not capped") + $"; server RSS at start {baseRssMb:F0} MiB");
 
         // RSS, sampled throughout.
         double peakRssMb = 0;
@@ -120,12 +132,17 @@ internal static class StressCommand
             withSeconds += b.Seconds;
 
             // Each loop finishes the query it is in (so a slow one still counts), then stops;
-            // the next phase A starts without queries.
+            // the next phase A starts without queries. After the last phase the flood needs
+            // to go on only until its entries are sent.
+            if (round == o.Rounds - 1)
+            {
+                Volatile.Write(ref phasesOver, true);
+            }
+
             await querying.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(queryLoops).ConfigureAwait(false);
         }
 
-        Volatile.Write(ref phasesOver, true);
         var alone = aloneSeconds > 0 ? aloneEntries / aloneSeconds : 0;
         var withQueries = withSeconds > 0 ? withEntries / withSeconds : 0;
         var ratio = alone > 0 ? withQueries / alone : 0;

@@ -27,6 +27,12 @@ internal sealed record StressOptions
     /// <summary>RSS allowed above the budget: runtime, buffers, GC headroom (README, "Memory budget").</summary>
     public int ConstantMegabytes { get; init; } = 256;
 
+    /// <summary>
+    /// The container memory limit to run the server as if under: the GC heap is capped at 75%
+    /// of it, as the runtime does under a cgroup limit (null: budget + constant; 0: no cap).
+    /// </summary>
+    public int? ContainerLimitMegabytes { get; init; }
+
     /// <summary>One entry in this many has an 8 KB path.</summary>
     public int LongPathEvery { get; init; } = 100;
 
