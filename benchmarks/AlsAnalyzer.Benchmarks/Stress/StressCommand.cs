@@ -37,7 +37,7 @@ internal static class StressCommand
             WarmupSeconds = args.Int("warmup-seconds", d.WarmupSeconds),
             BudgetMegabytes = args.Int("budget-mb", d.BudgetMegabytes),
             ConstantMegabytes = args.Int("constant-mb", d.ConstantMegabytes),
-            ContainerLimitMegabytes = args.String("container-limit-mb") is { } limit ? int.Parse(limit, CultureInfo.InvariantCulture) : d.ContainerLimitMegabytes,
+            ContainerLimitMegabytes = args.Int("container-limit-mb", d.ContainerLimitMegabytes),
             CraftedPeerEvery = args.Int("crafted-every", d.CraftedPeerEvery),
             ServerDll = args.String("server"),
         };
@@ -51,7 +51,7 @@ internal static class StressCommand
         var ct = cts.Token;
         // In a container with a memory limit the runtime caps the GC heap at 75% of it; here
         // there is no cgroup limit, so the same cap is set explicitly (0: none, the GC unbounded).
-        var containerMb = o.ContainerLimitMegabytes ?? o.BudgetMegabytes + o.ConstantMegabytes;
+        var containerMb = o.ContainerLimitMegabytes;
         var environment = new Dictionary<string, string>();
         if (containerMb > 0)
         {
@@ -229,6 +229,11 @@ internal static class StressCommand
         foreach (var failure in failures)
         {
             Console.Error.WriteLine("FAILED: stress: " + failure);
+        }
+
+        if (failures.Count > 0)
+        {
+            Console.Error.WriteLine("stress: the server's last log lines:" + Environment.NewLine + server.LogTail());
         }
 
         Console.WriteLine(failures.Count == 0 ? "stress: ok" : "stress: FAILED");

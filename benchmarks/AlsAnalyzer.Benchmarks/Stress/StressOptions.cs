@@ -29,9 +29,10 @@ internal sealed record StressOptions
 
     /// <summary>
     /// The container memory limit to run the server as if under: the GC heap is capped at 75%
-    /// of it, as the runtime does under a cgroup limit (null: budget + constant; 0: no cap).
+    /// of it, as the runtime does under a cgroup limit (default: the deploy manifest's 1 GiB;
+    /// 0: no cap, the GC sizes the heap by the machine).
     /// </summary>
-    public int? ContainerLimitMegabytes { get; init; }
+    public int ContainerLimitMegabytes { get; init; } = 1024;
 
     /// <summary>One entry in this many has an 8 KB path.</summary>
     public int LongPathEvery { get; init; } = 100;
