@@ -40,6 +40,7 @@ internal static class StressCommand
             ContainerLimitMegabytes = args.Int("container-limit-mb", d.ContainerLimitMegabytes),
             CraftedPeerEvery = args.Int("crafted-every", d.CraftedPeerEvery),
             ServerDll = args.String("server"),
+            ServerArgs = args.String("server-args")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         };
         args.RejectUnknown();
         return RunAsync(options);
@@ -61,7 +62,7 @@ internal static class StressCommand
         await using var server = await ServerProcess.StartAsync(
             o.ServerDll ?? ServerProcess.DefaultServerDll(),
             "analyze",
-            [$"--Als:MemoryBudgetMegabytes={o.BudgetMegabytes}"],
+            [$"--Als:MemoryBudgetMegabytes={o.BudgetMegabytes}", .. o.ServerArgs],
             ct,
             environment: environment).ConfigureAwait(false);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}"), Timeout = TimeSpan.FromSeconds(60) };
@@ -173,7 +174,14 @@ internal static class StressCommand
         var final = new List<(double Seconds, int Bytes, bool Truncated)>();
         for (var i = 0; i < 3; i++)
         {
-            final.Add(await TopologyAsync(http, ct).ConfigureAwait(false));
+            try
+            {
+                final.Add(await TopologyAsync(http, ct).ConfigureAwait(false));
+            }
+            catch (HttpRequestException ex)
+            {
+                failures.Add("60-minute topology after the flood failed: " + ex.Message);
+            }
         }
 
         var services = await http.GetAsync(new Uri("/api/v1/services?from=" + From(), UriKind.Relative), ct).ConfigureAwait(false);
@@ -183,7 +191,7 @@ internal static class StressCommand
         var peakHwmMb = server.PeakRssKb / 1024.0;
         peakRssMb = Math.Max(peakRssMb, peakHwmMb);
 
-        var topology = final.OrderBy(f => f.Seconds).ElementAt(final.Count / 2);
+        var topology = final.Count == 0 ? (Seconds: double.NaN, Bytes: 0, Truncated: false) : final.OrderBy(f => f.Seconds).ElementAt(final.Count / 2);
         Console.WriteLine($"stress: sent {Interlocked.Read(ref sent):N0} entries; server received {metrics.Get("als_entries_received_total"):N0}, malformed messages {metrics.Get("als_messages_rejected_total{reason=\"malformed\"}"):N0}");
         Console.WriteLine($"stress: 60-minute topology after the flood: median {topology.Seconds:F3} s, {topology.Bytes:N0} B, truncated {topology.Truncated} (of 3: {string.Join(", ", final.Select(f => f.Seconds.ToString("F3", CultureInfo.InvariantCulture)))} s)");
         Console.WriteLine($"stress: ring {metrics.Get("als_memory_estimated_bytes{share=\"aggregation_ring\"}") / 1048576:F0} MiB estimated of {metrics.Get("als_memory_budget_bytes{share=\"aggregation_ring\"}") / 1048576:F0} MiB; overflow edges {metrics.Get("als_aggregation_overflow_total{dimension=\"edge\"}"):N0}, endpoints {metrics.Get("als_aggregation_overflow_total{dimension=\"endpoint\"}"):N0}, instances {metrics.Get("als_aggregation_overflow_total{dimension=\"instance\"}"):N0}; evicted buckets {metrics.Get("als_aggregation_evicted_buckets_total"):N0}, calls dropped {metrics.Get("als_aggregation_evicted_calls_total"):N0}");
@@ -206,7 +214,7 @@ internal static class StressCommand
 
         if (!o.Smoke)
         {
-            if (topology.Seconds >= MaxQuerySeconds || topology.Bytes >= MaxQueryBytes)
+            if (final.Count > 0 && (topology.Seconds >= MaxQuerySeconds || topology.Bytes >= MaxQueryBytes))
             {
                 failures.Add($"60-minute topology took {topology.Seconds:F3} s and {topology.Bytes:N0} B (targets < {MaxQuerySeconds} s, < {MaxQueryBytes:N0} B)");
             }

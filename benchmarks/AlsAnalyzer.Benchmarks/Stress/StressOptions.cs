@@ -42,6 +42,9 @@ internal sealed record StressOptions
 
     public string? ServerDll { get; init; }
 
+    /// <summary>More server arguments (<c>--server-args --Als:IstioMetricsEnabled=false,...</c>).</summary>
+    public IReadOnlyList<string> ServerArgs { get; init; } = [];
+
     /// <summary>Seconds long, for CI: checks function (bounds hold, queries answer), not time.</summary>
     public bool Smoke { get; init; }
 
