@@ -21,7 +21,7 @@ internal static class Program
           alternate [--variants pipeline:analyze,pipeline:analyze+istio --corpus istio-mx --rounds 40 --batches 20]   two variants in alternation: CPU and wall ns/entry, ratio
           istio-scrape [--series 50000 --runs 30]   time one /metrics/istio exposition of that many time series
           snapshot [--edges 10000 --minutes 60 --rounds 3]   snapshot size, write and load time of a full minute ring
-          stress [--entries 1500000 --streams 8 --queries 10 --phase-seconds 15 --budget-mb 640 --constant-mb 256 --server DLL] [--smoke]   random-cardinality flood: RSS, query time and size, ingest under queries
+          stress [--entries 1500000 --streams 8 --queries 10 --phase-seconds 15 --rounds 2 --warmup-seconds 5 --budget-mb 640 --constant-mb 256 --container-limit-mb 1024 --server DLL --server-args A,B] [--smoke]   random-cardinality flood: RSS, query time and size, ingest under queries
           spin [--variant pipeline:analyze --corpus istio-mx --seconds 20]   one variant in a loop, for a profiler
           smoke [--server DLL]      every tool once, in seconds; fails only on functional errors
 

@@ -60,7 +60,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// unless <paramref name="extraArgs"/> turn it on (later arguments win), and waits for
     /// /healthz, or with <paramref name="waitReady"/> for /readyz (a first full Kubernetes sync).
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, IEnumerable<string> extraArgs, CancellationToken cancellationToken, bool waitReady = false)
+    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, IEnumerable<string> extraArgs, CancellationToken cancellationToken, bool waitReady = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(serverDll))
         {
@@ -96,6 +96,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var server = new ServerProcess(process, mode, grpcPort, httpPort);
         process.OutputDataReceived += (_, e) => server.Log(e.Data);

@@ -21,14 +21,7 @@ internal sealed partial class Aggregator
                     continue;
                 }
 
-                if (!_minutes.TryGetValue(minute, out var target))
-                {
-                    target = NewRingMinute();
-                    _minutes.Add(minute, target);
-                }
-
-                target.Merge(bucket);
-                _overflowTotal.Add(target.TakeOverflow());
+                MergeLocked(minute, bucket);
                 merged++;
             }
 

@@ -7,12 +7,25 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// without a lock (<see cref="Claim"/>, <see cref="AggregationShard"/>); the collector (a
 /// timer, and every query before it reads) swaps each shard's buffer out, folds it into the
 /// ring and drops minutes older than the retention. <c>_storeLock</c> serialises the
-/// collector, queries and self-metrics over the ring; no writer ever takes it.
+/// collector and the start and end of each query over the ring; no writer ever takes it.
+/// <para>A query scans without that lock, so a long scan never holds up the collector:
+/// queries are serialised among themselves (<c>_readLock</c>; one scan at a time, as the
+/// collector's lock made them before), each flushes and takes its window's minute buckets
+/// under the store lock and marks them as being read; while a minute is read the collector
+/// merges what arrives for it into that minute's pending bucket, which no query reads, and
+/// folds the pending bucket into the minute at the first collect after the scan (every query
+/// flushes first, so it always finds the pending buckets folded: answers are never stale).
+/// A scan thus sees each of its buckets as they were when it began, across all its passes,
+/// while the collector and the evictions go on: an evicted or expired minute only leaves the
+/// ring, its bucket is not changed. The pending bucket has the minute's caps and byte share
+/// and counts toward the ring's share; merging it into the minute applies the minute's caps
+/// once more (so a minute being read may fold a little earlier, counted as overflow).</para>
 /// </summary>
 internal sealed partial class Aggregator
 {
-    private readonly SortedDictionary<long, MinuteBucket> _minutes = [];
+    private readonly SortedDictionary<long, RingMinute> _minutes = [];
     private readonly Lock _storeLock = new();
+    private readonly Lock _readLock = new();
     private readonly AggregationOptions _limits;
     private readonly IShardTables? _tables;
     private readonly long _ringBytes;
@@ -25,8 +38,10 @@ internal sealed partial class Aggregator
     private long _estimatedBytes;
     private StrongBox<(long Edges, long Endpoints, long Instances, int Minutes)> _seriesCounts = new();
     private OverflowCounts _overflowTotal;
+    private StrongBox<OverflowCounts> _overflowPublished = new();
     private long _shardsAdded;
     private long _swapsMidMessage;
+    private long _mergedWhileRead;
 
     /// <param name="limits">Retention and per-minute series caps.</param>
     /// <param name="shardCount">Shards to start with (default two per core).</param>
@@ -82,6 +97,9 @@ internal sealed partial class Aggregator
     /// <summary>Buffers the collector swapped out while a writer was inside the shard, and so waited for.</summary>
     public long SwapsMidMessage => Interlocked.Read(ref _swapsMidMessage);
 
+    /// <summary>Shard minutes the collector merged into a pending bucket because a query was reading that minute.</summary>
+    public long MergedWhileRead => Interlocked.Read(ref _mergedWhileRead);
+
     /// <summary>
     /// Claims a free shard for the calling writer, without waiting: first the one of the
     /// current processor, then the next ones. Writers hold a shard for one message and the
@@ -108,16 +126,8 @@ internal sealed partial class Aggregator
     }
 
     /// <summary>Records that went to an overflow series since start, by dimension.</summary>
-    public OverflowCounts OverflowTotal
-    {
-        get
-        {
-            lock (_storeLock)
-            {
-                return _overflowTotal;
-            }
-        }
-    }
+    /// <remarks>As of the last collect (or restore), read without the ring's lock, like <see cref="SeriesCounts"/>.</remarks>
+    public OverflowCounts OverflowTotal => Volatile.Read(ref _overflowPublished).Value;
 
     /// <summary>Folds every shard into the ring and drops minutes before <paramref name="oldestMinute"/>.</summary>
     public void Flush(long oldestMinute)
@@ -133,22 +143,44 @@ internal sealed partial class Aggregator
     /// Never stale: every record a writer stored before the call is in the answer. A writer
     /// that finished its message released the shard before the flush swapped the buffer and is
     /// in the retired one; a writer still inside is waited for (<see cref="AggregationShard.WaitForWriterToLeave"/>).
+    /// <paramref name="read"/> runs without the ring's lock on buckets that do not change
+    /// until it returns (the collector merges into their pending buckets meanwhile); it waits
+    /// for a query already scanning to finish first.
     /// </summary>
     public T Read<T>(long oldestMinute, long fromMinute, long toMinute, Func<IReadOnlyList<KeyValuePair<long, MinuteBucket>>, T> read)
     {
-        lock (_storeLock)
+        lock (_readLock)
         {
-            FlushLocked(oldestMinute);
-            var window = new List<KeyValuePair<long, MinuteBucket>>();
-            foreach (var pair in _minutes)
+            var window = new List<KeyValuePair<long, RingMinute>>();
+            var buckets = new List<KeyValuePair<long, MinuteBucket>>();
+            lock (_storeLock)
             {
-                if (pair.Key >= fromMinute && pair.Key <= toMinute)
+                FlushLocked(oldestMinute);
+                foreach (var pair in _minutes)
                 {
-                    window.Add(pair);
+                    if (pair.Key >= fromMinute && pair.Key <= toMinute)
+                    {
+                        pair.Value.Readers++;
+                        window.Add(pair);
+                        buckets.Add(new(pair.Key, pair.Value.Bucket));
+                    }
                 }
             }
 
-            return read(window);
+            try
+            {
+                return read(buckets);
+            }
+            finally
+            {
+                lock (_storeLock)
+                {
+                    foreach (var (_, minute) in window)
+                    {
+                        minute.Readers--;
+                    }
+                }
+            }
         }
     }
 
@@ -224,14 +256,7 @@ internal sealed partial class Aggregator
                     continue;
                 }
 
-                if (!_minutes.TryGetValue(minute, out var target))
-                {
-                    target = NewRingMinute();
-                    _minutes.Add(minute, target);
-                }
-
-                target.Merge(bucket);
-                _overflowTotal.Add(target.TakeOverflow());
+                MergeLocked(minute, bucket);
             }
 
             if (buffer.Table is { } table)
@@ -243,6 +268,11 @@ internal sealed partial class Aggregator
             {
                 Samples?.Merge(candidates);
             }
+        }
+
+        foreach (var minute in _minutes.Values)
+        {
+            CompactLocked(minute);
         }
 
         while (_minutes.Count > 0)
@@ -259,21 +289,21 @@ internal sealed partial class Aggregator
         BoundRingLocked();
     }
 
-    /// <summary>Under the store lock: evicts the oldest minutes past the ring's share and publishes the ring's bytes and series counts.</summary>
+    /// <summary>Under the store lock: evicts the oldest minutes past the ring's share and publishes the ring's bytes, series counts and overflow totals.</summary>
     private void BoundRingLocked()
     {
         long bytes = 0;
-        foreach (var bucket in _minutes.Values)
+        foreach (var minute in _minutes.Values)
         {
-            bytes += bucket.EstimatedBytes;
+            bytes += minute.EstimatedBytes;
         }
 
         // Over the ring's share: the oldest minutes go first (the newest is always kept, and
         // its own share bounds it). A record that arrives later for an evicted minute is dropped.
         while (bytes > _ringBytes && _minutes.Count > 1)
         {
-            var (first, bucket) = _minutes.First();
-            bytes -= bucket.EstimatedBytes;
+            var (first, minute) = _minutes.First();
+            bytes -= minute.EstimatedBytes;
             _minutes.Remove(first);
             _evictedBefore = Math.Max(_evictedBefore, first + 1);
             Interlocked.Increment(ref _evictedMinutes);
@@ -281,15 +311,74 @@ internal sealed partial class Aggregator
 
         Interlocked.Exchange(ref _estimatedBytes, bytes);
         long edges = 0, endpoints = 0, instances = 0;
-        foreach (var bucket in _minutes.Values)
+        foreach (var minute in _minutes.Values)
         {
-            edges += bucket.Edges.Count;
-            endpoints += bucket.Endpoints.Count;
-            instances += bucket.Instances.Count;
+            foreach (var bucket in (ReadOnlySpan<MinuteBucket?>)[minute.Bucket, minute.Pending])
+            {
+                edges += bucket?.Edges.Count ?? 0;
+                endpoints += bucket?.Endpoints.Count ?? 0;
+                instances += bucket?.Instances.Count ?? 0;
+            }
         }
 
         Volatile.Write(ref _seriesCounts, new((edges, endpoints, instances, _minutes.Count)));
+        Volatile.Write(ref _overflowPublished, new(_overflowTotal));
+    }
+
+    /// <summary>
+    /// Under the store lock: merges a shard's (or a snapshot's) minute into the ring, into the
+    /// minute's pending bucket while a query reads the minute.
+    /// </summary>
+    private void MergeLocked(long minute, MinuteBucket source)
+    {
+        if (!_minutes.TryGetValue(minute, out var ring))
+        {
+            ring = new RingMinute(NewRingMinute());
+            _minutes.Add(minute, ring);
+        }
+
+        MinuteBucket target;
+        if (ring.Readers > 0)
+        {
+            target = ring.Pending ??= NewRingMinute();
+            Interlocked.Increment(ref _mergedWhileRead);
+        }
+        else
+        {
+            CompactLocked(ring);
+            target = ring.Bucket;
+        }
+
+        target.Merge(source);
+        _overflowTotal.Add(target.TakeOverflow());
+    }
+
+    /// <summary>Under the store lock: folds a minute's pending bucket into it once no query reads it.</summary>
+    private void CompactLocked(RingMinute ring)
+    {
+        if (ring.Pending is { } pending && ring.Readers == 0)
+        {
+            ring.Bucket.Merge(pending);
+            _overflowTotal.Add(ring.Bucket.TakeOverflow());
+            ring.Pending = null;
+        }
     }
 
     private MinuteBucket NewRingMinute() => new(_limits, new SeriesBudget(_minuteBytes), tracksGrowth: true);
+
+    /// <summary>
+    /// One minute of the ring: the bucket queries read, and the bucket the collector merges into
+    /// while a query reads the first. Both fields and the reader count change only under the store lock.
+    /// </summary>
+    private sealed class RingMinute(MinuteBucket bucket)
+    {
+        public MinuteBucket Bucket { get; } = bucket;
+
+        public MinuteBucket? Pending { get; set; }
+
+        /// <summary>Queries reading <see cref="Bucket"/> now.</summary>
+        public int Readers { get; set; }
+
+        public long EstimatedBytes => Bucket.EstimatedBytes + (Pending?.EstimatedBytes ?? 0);
+    }
 }

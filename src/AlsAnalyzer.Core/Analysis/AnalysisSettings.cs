@@ -14,6 +14,12 @@ internal sealed record AnalysisSettings
 
     /// <summary>Bytes the IP name table holds at most (past it, or past <see cref="MaxIpNames"/>, it starts empty again).</summary>
     public long MaxIpNameBytes { get; init; } = long.MaxValue;
+
+    /// <summary>Callers named by their certificate's SPIFFE identity kept for the next entry (past it, or past <see cref="MaxCertificateCallerBytes"/>, the cache starts empty again).</summary>
+    public int MaxCertificateCallers { get; init; } = 200_000;
+
+    /// <summary>Bytes the certificate caller cache holds at most.</summary>
+    public long MaxCertificateCallerBytes { get; init; } = long.MaxValue;
     /// <summary>Open TCP connections tracked across all streams (the memory budget's share).</summary>
     public TcpConnectionBudget TcpConnections { get; init; } = TcpConnectionBudget.Unlimited;
 

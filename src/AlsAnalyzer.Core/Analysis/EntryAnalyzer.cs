@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AlsAnalyzer.Core.Identity;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Peers;
@@ -21,13 +20,10 @@ internal sealed class EntryAnalyzer
     // Callers named by their certificate, by the URI's text, so that a repeated caller is
     // named without splitting its URI (and allocating) again. Bounded: a mesh has one URI per
     // service account; past the bound a new URI is named but not kept.
-    private const int MaxCertificateCallers = 10_000;
 
     /// <summary>Istio's <c>destination_service</c> for calls through the passthrough and black hole clusters.</summary>
     public const string PassthroughService = "PassthroughCluster";
     public const string BlackHoleService = "BlackHoleCluster";
-    private readonly ConcurrentDictionary<string, NodeRef> _certificateCallers = new(StringComparer.Ordinal);
-    private int _certificateCallerCount;
 
     public EntryAnalyzer(AnalysisSettings settings)
     {
@@ -37,12 +33,16 @@ internal sealed class EntryAnalyzer
         _http = [.. settings.HttpAnalyzers];
         _tcp = [.. settings.TcpAnalyzers];
         IpNames = new InternTable(settings.MaxIpNames, settings.MaxIpNameBytes);
+        CertificateCallers = new CertificateCallers(settings.MaxCertificateCallers, settings.MaxCertificateCallerBytes);
     }
 
     public AnalysisSettings Settings { get; }
 
     /// <summary>IPs that name external nodes (a call to an address outside the registry), interned: a mesh calls a bounded set of them.</summary>
     public InternTable IpNames { get; }
+
+    /// <summary>Callers named by their client certificate's SPIFFE identity, by that identity.</summary>
+    public CertificateCallers CertificateCallers { get; }
 
     /// <summary>Whether HTTP entries' peer metadata is read at all (only mx-mesh reads it).</summary>
     public bool DecodeHttpPeers { get; }
@@ -159,26 +159,7 @@ internal sealed class EntryAnalyzer
             : NodeRef.Unknown;
     }
 
-    private NodeRef CallerFromCertificate(string uri)
-    {
-        if (uri.Length == 0)
-        {
-            return NodeRef.Unknown;
-        }
-
-        if (_certificateCallers.TryGetValue(uri, out var node))
-        {
-            return node;
-        }
-
-        node = SpiffeCaller(uri);
-        if (Volatile.Read(ref _certificateCallerCount) < MaxCertificateCallers && _certificateCallers.TryAdd(uri, node))
-        {
-            Interlocked.Increment(ref _certificateCallerCount);
-        }
-
-        return node;
-    }
+    private NodeRef CallerFromCertificate(string uri) => uri.Length == 0 ? NodeRef.Unknown : CertificateCallers.Get(uri);
 
     private void Emit(
         StreamIdentity reporter,

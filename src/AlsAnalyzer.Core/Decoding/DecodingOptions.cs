@@ -12,7 +12,7 @@ internal sealed class DecodingOptions : ISettings
 
     public static string Section => "Decoding";
 
-    /// <summary>IPs, hosts and SPIFFE ids kept for lookup by their bytes (and as many parsed cluster names, and IPs naming external nodes).</summary>
+    /// <summary>IPs, hosts and SPIFFE ids kept for lookup by their bytes (and as many parsed cluster names, IPs naming external nodes, and callers named by their certificate's SPIFFE id).</summary>
     public int MaxInternedStrings { get; set; } = 200_000;
 
     /// <summary><c>METHOD /path</c> endpoints kept for lookup by their bytes, and as many raw paths cached (the aggregation caps endpoints per service separately).</summary>
@@ -48,7 +48,8 @@ internal sealed class DecodingOptions : ISettings
             DecodeTableNames.EndpointPaths => 15,
             DecodeTableNames.Clusters => 5,
             DecodeTableNames.Peers => 30,
-            DecodeTableNames.IpNames => 15,
+            DecodeTableNames.IpNames => 10,
+            DecodeTableNames.CertificateCallers => 5,
             _ => throw new ArgumentOutOfRangeException(nameof(table), table, "not a decode table"),
         };
         return (long)DecodeTableMegabytes * 1024 * 1024 * percent / 100;

@@ -35,4 +35,5 @@ internal static class DecodeTableNames
     public const string Clusters = "clusters";
     public const string Peers = "peers";
     public const string IpNames = "ip_names";
+    public const string CertificateCallers = "certificate_callers";
 }

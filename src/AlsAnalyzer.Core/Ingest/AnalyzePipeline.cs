@@ -45,6 +45,7 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
             new(DecodeTableNames.Clusters, Clusters),
             new(DecodeTableNames.Peers, Peers),
             new(DecodeTableNames.IpNames, analyzer.IpNames),
+            new(DecodeTableNames.CertificateCallers, analyzer.CertificateCallers),
         ];
     }
 

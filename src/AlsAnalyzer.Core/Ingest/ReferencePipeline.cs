@@ -17,7 +17,7 @@ internal sealed class ReferencePipeline(EntryAnalyzer analyzer, Aggregator aggre
     /// <summary>Upstream cluster names, parsed once each.</summary>
     public ClusterNameCache Clusters { get; } = new(limits.MaxInternedStrings, limits.TableBytes(DecodeTableNames.Clusters));
 
-    public IReadOnlyList<NamedTable> Tables => [new(DecodeTableNames.Clusters, Clusters), new(DecodeTableNames.IpNames, analyzer.IpNames)];
+    public IReadOnlyList<NamedTable> Tables => [new(DecodeTableNames.Clusters, Clusters), new(DecodeTableNames.IpNames, analyzer.IpNames), new(DecodeTableNames.CertificateCallers, analyzer.CertificateCallers)];
 
     public MessageResult Process(ReadOnlySpan<byte> payload, AccessLogStreamState stream, IngestTally tally)
     {

@@ -21,6 +21,8 @@ internal sealed class AnalyzerChains(IOptions<KubernetesOptions> kubernetesOptio
         MaxFutureSkew = TimeSpan.FromSeconds(analysis.MaxFutureSkewSeconds),
         MaxIpNames = decoding.MaxInternedStrings,
         MaxIpNameBytes = decoding.TableBytes(DecodeTableNames.IpNames),
+        MaxCertificateCallers = decoding.MaxInternedStrings,
+        MaxCertificateCallerBytes = decoding.TableBytes(DecodeTableNames.CertificateCallers),
         HttpAnalyzers = Build(analysis.HttpAnalyzers, kubernetes),
         TcpAnalyzers = Build(analysis.TcpAnalyzers, kubernetes),
     };

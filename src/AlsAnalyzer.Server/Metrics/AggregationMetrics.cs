@@ -24,6 +24,9 @@ internal sealed class AggregationMetrics : ISelfMetricsComponent
         var collectorWaits = f.CreateCounter(
             "als_aggregation_collector_waits_total",
             "Shard buffers the collector swapped out while a writer was still inside, and so waited for that message.");
+        var mergedWhileRead = f.CreateCounter(
+            "als_aggregation_merged_while_read_total",
+            "Shard minutes the collector merged into a pending bucket because a query was reading that minute (folded in after the query).");
         metrics.BeforeCollect(() =>
         {
             var (edges, endpoints, instances, buckets) = aggregator.SeriesCounts();
@@ -37,6 +40,7 @@ internal sealed class AggregationMetrics : ISelfMetricsComponent
             overflow.WithLabels(Instance).IncTo(total.Instances);
             shards.Set(aggregator.ShardCount);
             collectorWaits.IncTo(aggregator.SwapsMidMessage);
+            mergedWhileRead.IncTo(aggregator.MergedWhileRead);
         });
     }
 }

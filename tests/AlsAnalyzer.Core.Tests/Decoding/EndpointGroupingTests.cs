@@ -149,7 +149,7 @@ public sealed class EndpointGroupingTests
     public void TableBytes_Shares_AddUpToTheBudget()
     {
         var options = new DecodingOptions { DecodeTableMegabytes = 100 };
-        string[] tables = [DecodeTableNames.Strings, DecodeTableNames.Endpoints, DecodeTableNames.EndpointPaths, DecodeTableNames.Clusters, DecodeTableNames.Peers, DecodeTableNames.IpNames];
+        string[] tables = [DecodeTableNames.Strings, DecodeTableNames.Endpoints, DecodeTableNames.EndpointPaths, DecodeTableNames.Clusters, DecodeTableNames.Peers, DecodeTableNames.IpNames, DecodeTableNames.CertificateCallers];
 
         Assert.Equal(100L * 1024 * 1024, tables.Sum(options.TableBytes));
     }

@@ -49,6 +49,40 @@ public sealed class SnapshotFileTests : IDisposable
     }
 
     [Fact]
+    public void Write_CollectorMergesIntoTheSameMinutesMeanwhile_SnapshotIsTheRingAsTheWriteBegan()
+    {
+        var before = Filled(new AggregationOptions());
+        string? answersAtStart = null;
+        var collectorDone = false;
+
+        // The snapshot is serialised while the collector merges a second copy of the traffic
+        // into the very minutes being written.
+        SnapshotFile.Write(SnapshotPath, writer => before.Read(NowMinute - 60, long.MinValue, long.MaxValue, ring =>
+        {
+            answersAtStart = AnswersOf(ring);
+            var overflow = before.OverflowTotal;
+            var collector = new Thread(() => Fill(before));
+            collector.Start();
+            collectorDone = collector.Join(TimeSpan.FromSeconds(30));
+            SnapshotCodec.Write(writer, ring, overflow, Now, Retention);
+            return 0;
+        }));
+
+        var after = new Aggregator(new AggregationOptions());
+        Restore(after, SnapshotPath, new AggregationOptions());
+
+        Assert.True(collectorDone, "the collector waited for the snapshot");
+        Assert.Equal(answersAtStart, Answers(after));
+
+        // The merged copy is in the ring now, and in the next snapshot.
+        Assert.NotEqual(answersAtStart, Answers(before));
+        Write(before, SnapshotPath);
+        var again = new Aggregator(new AggregationOptions());
+        Restore(again, SnapshotPath, new AggregationOptions());
+        Assert.Equal(Answers(before), Answers(again));
+    }
+
+    [Fact]
     public void Restore_MinutesOlderThanTheRetention_AreDropped()
     {
         var before = Filled(new AggregationOptions());
@@ -201,9 +235,10 @@ public sealed class SnapshotFileTests : IDisposable
     }
 
     /// <summary>Five minutes of varied traffic: HTTP, gRPC and TCP, both sides, errors, flags, TLS, instances, gateways, external and SPIFFE-only nodes.</summary>
-    private static Aggregator Filled(AggregationOptions options)
+    private static Aggregator Filled(AggregationOptions options) => Fill(new Aggregator(options, shardCount: 2));
+
+    private static Aggregator Fill(Aggregator aggregator)
     {
-        var aggregator = new Aggregator(options, shardCount: 2);
         var random = new Random(12);
         NodeRef[] nodes =
         [
@@ -252,13 +287,15 @@ public sealed class SnapshotFileTests : IDisposable
     }
 
     /// <summary>What the API answers from the ring: topology, services and each service's detail, as JSON.</summary>
-    private static string Answers(Aggregator aggregator) => aggregator.Read(NowMinute - 60, Hour.FromMinute, Hour.ToMinute, minutes =>
+    private static string Answers(Aggregator aggregator) => aggregator.Read(NowMinute - 60, Hour.FromMinute, Hour.ToMinute, AnswersOf);
+
+    private static string AnswersOf(IReadOnlyList<KeyValuePair<long, MinuteBucket>> minutes)
     {
         var view = WindowView.Fold(minutes);
         var services = TopologyQueries.Services(view, Hour, ns: null);
         var details = view.Edges.Keys.Select(k => k.Target).Distinct().OrderBy(n => n.Id, StringComparer.Ordinal).Select(n => TopologyQueries.Service(view, Hour, n.Namespace, n.Name));
         return JsonSerializer.Serialize(new object?[] { TopologyQueries.Topology(view, Hour, ns: null), services, details.ToList() });
-    });
+    }
 
     private static long Write(Aggregator aggregator, string path)
     {

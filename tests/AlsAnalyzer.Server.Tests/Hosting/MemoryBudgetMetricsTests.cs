@@ -5,7 +5,7 @@ namespace AlsAnalyzer.Server.Tests.Hosting;
 /// <summary>The memory budget's shares and use on /metrics, from the setting.</summary>
 public sealed class MemoryBudgetMetricsTests
 {
-    private static readonly string[] DecodeTables = ["strings", "endpoints", "endpoint_paths", "clusters", "peers", "ip_names"];
+    private static readonly string[] DecodeTables = ["strings", "endpoints", "endpoint_paths", "clusters", "peers", "ip_names", "certificate_callers"];
 
     [Fact]
     public async Task Metrics_MemoryBudgetSetting_SharesAndUseExported()
