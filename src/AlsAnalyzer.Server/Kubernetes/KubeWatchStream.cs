@@ -10,7 +10,7 @@ using k8s.Models;
 namespace AlsAnalyzer.Server.Kubernetes;
 
 /// <summary>
-/// A watch of a built-in resource read straight from the response's bytes: each line is parsed
+/// A list or watch of a built-in resource read straight from the response's bytes: each line is parsed
 /// once, as UTF-8, into the client's model trimmed to the fields the cache reads
 /// (<see cref="KubeFields"/>). The client's own typed watch reads each line into a string and
 /// parses it twice (once for its kind, once whole) into the full model; with a pod's 5 KB of
@@ -26,6 +26,32 @@ internal sealed class KubeWatchStream(k8s.Kubernetes client, KubernetesClientCon
 {
     // A line longer than this (one object's JSON) ends the watch with an error; a pod is ~5 KB.
     private const int MaxLineBytes = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// One page of the list of <paramref name="path"/> (e.g. <c>api/v1/pods</c>), its items
+    /// trimmed as the watch's are; <paramref name="continueToken"/> null for the first page.
+    /// </summary>
+    public async Task<HttpOperationResponse<TList>> ListAsync<TList>(string path, string? continueToken, int limit, CancellationToken cancellationToken)
+        where TList : class
+    {
+        var query = $"{path}?limit={limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}" + (continueToken is null ? string.Empty : "&continue=" + Uri.EscapeDataString(continueToken));
+        var response = await SendAsync(query, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var body = await JsonSerializer.DeserializeAsync<TList>(stream, KubeFields.Options, cancellationToken).ConfigureAwait(false)
+                    ?? throw new JsonException($"an empty list of {path}");
+                return new HttpOperationResponse<TList> { Request = response.RequestMessage!, Response = response, Body = body };
+            }
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Watches <paramref name="path"/> (e.g. <c>api/v1/pods</c>) from <paramref name="resourceVersion"/>, with bookmarks.</summary>
     public async IAsyncEnumerable<(WatchEventType Type, TObject Item)> WatchAsync<TObject>(

@@ -8,8 +8,8 @@ namespace AlsAnalyzer.Server.Kubernetes;
 
 /// <summary>
 /// The Kubernetes metadata cache: watches pods, services, EndpointSlices, nodes and (when
-/// Istio is installed) ServiceEntries (the built-in kinds' watches read only the fields the
-/// index needs: <see cref="KubeWatchStream"/>), and keeps the IP index up to date in place: each watch
+/// Istio is installed) ServiceEntries (the built-in kinds' lists and watches read only the
+/// fields the index needs: <see cref="KubeWatchStream"/>), and keeps the IP index up to date in place: each watch
 /// event is recorded as it arrives, and shortly after (debounced) the index is brought up to
 /// date for just the pods and IPs the events touched. A full list (start-up, a relist after
 /// <c>410 Gone</c> or an error) recomputes the whole index once.
@@ -143,7 +143,7 @@ internal sealed class KubernetesCache : BackgroundService
             _pods = Watcher<V1Pod, V1PodList, PodRecord>(
                 "pods",
                 "Pod",
-                (c, l, ct) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
+                (c, l, ct) => watches.ListAsync<V1PodList>("api/v1/pods", c, l, ct),
                 (rv, t, e, ct) => watches.WatchAsync<V1Pod>("api/v1/pods", rv, t, e, ct),
                 KubeMapper.Pod,
                 (u, r) => u.SetPod(r),
@@ -151,7 +151,7 @@ internal sealed class KubernetesCache : BackgroundService
             _services = Watcher<V1Service, V1ServiceList, ServiceRecord>(
                 "services",
                 "Service",
-                (c, l, ct) => client.CoreV1.ListServiceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
+                (c, l, ct) => watches.ListAsync<V1ServiceList>("api/v1/services", c, l, ct),
                 (rv, t, e, ct) => watches.WatchAsync<V1Service>("api/v1/services", rv, t, e, ct),
                 KubeMapper.Service,
                 (u, r) => u.SetService(r),
@@ -159,7 +159,7 @@ internal sealed class KubernetesCache : BackgroundService
             _slices = Watcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>(
                 "endpointslices",
                 "EndpointSlice",
-                (c, l, ct) => client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
+                (c, l, ct) => watches.ListAsync<V1EndpointSliceList>("apis/discovery.k8s.io/v1/endpointslices", c, l, ct),
                 (rv, t, e, ct) => watches.WatchAsync<V1EndpointSlice>("apis/discovery.k8s.io/v1/endpointslices", rv, t, e, ct),
                 KubeMapper.EndpointSlice,
                 (u, r) => u.SetSlice(r),
@@ -167,7 +167,7 @@ internal sealed class KubernetesCache : BackgroundService
             _nodes = Watcher<V1Node, V1NodeList, NodeRecord>(
                 "nodes",
                 "Node",
-                (c, l, ct) => client.CoreV1.ListNodeWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
+                (c, l, ct) => watches.ListAsync<V1NodeList>("api/v1/nodes", c, l, ct),
                 (rv, t, e, ct) => watches.WatchAsync<V1Node>("api/v1/nodes", rv, t, e, ct),
                 KubeMapper.Node,
                 (u, r) => u.SetNode(r),
