@@ -35,9 +35,6 @@ internal static class KubeFields
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { Trim } },
     };
 
-    /// <summary>The names kept for <paramref name="type"/>, or null when it keeps all.</summary>
-    public static IReadOnlySet<string>? KeptFor(Type type) => Kept.GetValueOrDefault(type);
-
     private static void Trim(JsonTypeInfo info)
     {
         if (info.Kind != JsonTypeInfoKind.Object || !Kept.TryGetValue(info.Type, out var keep))
