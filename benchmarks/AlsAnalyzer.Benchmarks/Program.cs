@@ -16,7 +16,7 @@ internal static class Program
           loadgen --target http://HOST:PORT [--streams 16 --connections N --duration 10 | --messages-per-stream N] [--name CORPUS | --from DIR]
           e2e [--corpus istio-mx --streams 16 --connections N --duration 12 --rounds 3 --warmup 5 --modes analyze,reference,discard --h2load auto|off --h2load-requests 300 --kubernetes auto|on|off --server DLL] [--smoke]
           many-streams [--streams 10000 --loaded 100 --duration 15 --channels 1 --open-concurrency 200 --mode analyze --server DLL] [--smoke]
-          churn [--pods 10000 --services 500 --rate 50 --duration 20 --no-probe --slices --server DLL] [--smoke]   k8s cache under pod churn: CPU, time to resolve new IPs
+          churn [--pods 10000 --services 500 --rate 50 --duration 20 --warmup 0 --no-probe --slices --server DLL] [--smoke]   k8s cache under pod churn: CPU, time to resolve new IPs
           peer-bench [--smoke]      crafted peer metadata against a normal entry, through the analyze pipeline
           alternate [--variants pipeline:analyze,pipeline:analyze+istio --corpus istio-mx --rounds 40 --batches 20]   two variants in alternation: CPU and wall ns/entry, ratio
           istio-scrape [--series 50000 --runs 30]   time one /metrics/istio exposition of that many time series

@@ -18,6 +18,9 @@ namespace AlsAnalyzer.Benchmarks.EndToEnd;
 /// attempt to the load; <c>--no-probe</c> measures the CPU without them). With <c>--slices</c>
 /// every service also has an EndpointSlice listing its pods, and each replacement updates the
 /// slice of the old pod's service and of the new one's, as the EndpointSlice controller would.
+/// With <c>--warmup W</c> the churn runs W seconds before the measured window opens, so that
+/// the runtime's start-up work (tiering hot methods up, which a server that has run for a
+/// while has done) falls outside it; the CPU of every 5 s from the start is printed either way.
 /// </summary>
 internal static class ChurnCommand
 {
@@ -33,6 +36,7 @@ internal static class ChurnCommand
             Services = args.Int("services", o.Services),
             Rate = args.Double("rate", o.Rate),
             Duration = args.Int("duration", o.Duration),
+            Warmup = args.Int("warmup", o.Warmup),
             ServerDll = args.String("server"),
             Probe = !args.Flag("no-probe"),
             Slices = args.Flag("slices"),
@@ -43,7 +47,7 @@ internal static class ChurnCommand
 
     public static async Task<int> RunAsync(ChurnOptions o)
     {
-        Console.WriteLine($"churn: {o.Pods} pods in {o.Services} services{(o.Slices ? " with EndpointSlices" : string.Empty)}, {o.Rate} replacements/s for {o.Duration} s; {ProcInfo.MachineDescription()}");
+        Console.WriteLine($"churn: {o.Pods} pods in {o.Services} services{(o.Slices ? " with EndpointSlices" : string.Empty)}, {o.Rate} replacements/s for {o.Duration} s{(o.Warmup > 0 ? $" after {o.Warmup} s of warm-up" : string.Empty)}; {ProcInfo.MachineDescription()}");
         await using var kube = await FakeKubeApiServer.StartAsync().ConfigureAwait(false);
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"als-churn-{Environment.ProcessId}.kubeconfig");
         kube.WriteKubeconfig(kubeconfig);
@@ -75,13 +79,38 @@ internal static class ChurnCommand
 
             var next = o.Pods;
             var probes = new List<double>();
-            var cpuBefore = server.CpuTicks;
+            var warmup = TimeSpan.FromSeconds(o.Warmup);
+            var cpuStart = server.CpuTicks;
             var clock = Stopwatch.StartNew();
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(o.Duration));
+            using var stop = new CancellationTokenSource(warmup + TimeSpan.FromSeconds(o.Duration));
             NewPod? newest = null;
+            var replaced = 0;
+
+            // The server's CPU every 5 s from the start, and where the measured window opens.
+            var windows = new List<long>();
+            var sampler = Task.Run(async () =>
+            {
+                var last = cpuStart;
+                for (var i = 1; ; i++)
+                {
+                    var due = TimeSpan.FromSeconds(5 * i);
+                    if (!await DelayUntilAsync(clock, due, stop.Token).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    var ticks = server.CpuTicks;
+                    windows.Add(ticks - last);
+                    last = ticks;
+                }
+            });
+            var measureFrom = Task.Run(async () =>
+            {
+                await DelayUntilAsync(clock, warmup, stop.Token).ConfigureAwait(false);
+                return (Ticks: server.CpuTicks, Seconds: clock.Elapsed.TotalSeconds, Replaced: Volatile.Read(ref replaced));
+            });
             var churn = Task.Run(async () =>
             {
-                var replaced = 0;
                 var random = new Random(17);
                 while (!stop.IsCancellationRequested)
                 {
@@ -108,10 +137,8 @@ internal static class ChurnCommand
 
                     serviceOf[victim] = next++ % o.Services;
                     Volatile.Write(ref newest, new NewPod(pod, clock.Elapsed));
-                    replaced++;
+                    Interlocked.Increment(ref replaced);
                 }
-
-                return replaced;
             });
 
             var unresolved = 0;
@@ -130,7 +157,11 @@ internal static class ChurnCommand
                 {
                     if (await KnownAsync(server, client, target.Pod, reporter).ConfigureAwait(false))
                     {
-                        probes.Add((clock.Elapsed - target.Added).TotalSeconds);
+                        if (target.Added >= warmup)
+                        {
+                            probes.Add((clock.Elapsed - target.Added).TotalSeconds);
+                        }
+
                         resolved = true;
                         break;
                     }
@@ -138,17 +169,21 @@ internal static class ChurnCommand
                     await Task.Delay(100).ConfigureAwait(false);
                 }
 
-                unresolved += resolved ? 0 : 1;
+                unresolved += resolved || target.Added < warmup ? 0 : 1;
             }
 
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            var replacedCount = await churn.ConfigureAwait(false);
-            var seconds = clock.Elapsed.TotalSeconds;
-            var cpu = (server.CpuTicks - cpuBefore) / (double)ProcInfo.TicksPerSecond;
+            await churn.ConfigureAwait(false);
+            await sampler.ConfigureAwait(false);
+            var measured = await measureFrom.ConfigureAwait(false);
+            var seconds = clock.Elapsed.TotalSeconds - measured.Seconds;
+            var replacedCount = Volatile.Read(ref replaced) - measured.Replaced;
+            var cpu = (server.CpuTicks - measured.Ticks) / (double)ProcInfo.TicksPerSecond;
             var metrics = await server.ScrapeAsync().ConfigureAwait(false);
             probes.Sort();
-            Console.WriteLine($"churn: {replacedCount} pods replaced in {seconds:F1} s ({replacedCount / seconds:F1}/s)");
+            Console.WriteLine($"churn: {replacedCount} pods replaced in {seconds:F1} s ({replacedCount / seconds:F1}/s){(o.Warmup > 0 ? $", measured after {measured.Seconds:F1} s of warm-up" : string.Empty)}");
             Console.WriteLine($"churn: server CPU {cpu:F2} s = {100 * cpu / seconds:F1}% of a core; RSS {server.RssKb / 1024} MB");
+            Console.WriteLine($"churn: server CPU by 5 s from the churn's start, % of a core: {string.Join(' ', windows.Select(t => (100.0 * t / ProcInfo.TicksPerSecond / 5).ToString("F1", CultureInfo.InvariantCulture)))}");
             Console.WriteLine(!o.Probe ? "churn: not probed (--no-probe)" : probes.Count == 0
                 ? "churn: no new pod was probed"
                 : $"churn: new pod IP resolves in median {Percentile(probes, 0.5):F2} s, p95 {Percentile(probes, 0.95):F2} s, max {probes[^1]:F2} s ({probes.Count} probed, {unresolved} not within 10 s)");
@@ -168,6 +203,17 @@ internal static class ChurnCommand
         var call = new HttpCall { Source = Workload(caller), Destination = Workload(reporter), Encoding = PeerEncoding.None, Mtls = false };
         await client.SendAsync([Calls.HttpMessage([Calls.Inbound(call)], Nodes.Sidecar(Workload(reporter)))]).ConfigureAwait(false);
         return (await server.ScrapeAsync().ConfigureAwait(false)).Get("als_entries_analyzed_total") > before;
+    }
+
+    /// <summary>Waits until <paramref name="clock"/> reads <paramref name="due"/>; false when stopped first.</summary>
+    private static async Task<bool> DelayUntilAsync(Stopwatch clock, TimeSpan due, CancellationToken stop)
+    {
+        if (due > clock.Elapsed)
+        {
+            await Task.Delay(due - clock.Elapsed, stop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        return !stop.IsCancellationRequested;
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

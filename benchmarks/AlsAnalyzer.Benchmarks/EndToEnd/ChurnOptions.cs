@@ -11,6 +11,9 @@ internal sealed record ChurnOptions
 
     public int Duration { get; init; } = 20;
 
+    /// <summary>Seconds of churn before the measured window (start-up tiering outside it).</summary>
+    public int Warmup { get; init; }
+
     public string? ServerDll { get; init; }
 
     /// <summary>Each service has an EndpointSlice listing its pods, updated with every replacement (two slice changes each).</summary>

@@ -8,7 +8,8 @@ namespace AlsAnalyzer.Server.Kubernetes;
 
 /// <summary>
 /// The Kubernetes metadata cache: watches pods, services, EndpointSlices, nodes and (when
-/// Istio is installed) ServiceEntries, and keeps the IP index up to date in place: each watch
+/// Istio is installed) ServiceEntries (the built-in kinds' lists and watches read only the
+/// fields the index needs: <see cref="KubeWatchStream"/>), and keeps the IP index up to date in place: each watch
 /// event is recorded as it arrives, and shortly after (debounced) the index is brought up to
 /// date for just the pods and IPs the events touched. A full list (start-up, a relist after
 /// <c>410 Gone</c> or an error) recomputes the whole index once.
@@ -109,11 +110,13 @@ internal sealed class KubernetesCache : BackgroundService
         }
 
         k8s.Kubernetes client;
+        KubeWatchStream watches;
         try
         {
             var config = _source.Build();
             KubeLog.Connecting(_logger, config.Host, _source.Description);
             client = new k8s.Kubernetes(config);
+            watches = new KubeWatchStream(client, config);
         }
         catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or FormatException)
         {
@@ -140,32 +143,32 @@ internal sealed class KubernetesCache : BackgroundService
             _pods = Watcher<V1Pod, V1PodList, PodRecord>(
                 "pods",
                 "Pod",
-                (c, l, ct) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
-                (rv, t, e, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
+                (c, l, ct) => watches.ListAsync<V1PodList>("api/v1/pods", c, l, ct),
+                (rv, t, e, ct) => watches.WatchAsync<V1Pod>("api/v1/pods", rv, t, e, ct),
                 KubeMapper.Pod,
                 (u, r) => u.SetPod(r),
                 (u, r) => u.RemovePod(r));
             _services = Watcher<V1Service, V1ServiceList, ServiceRecord>(
                 "services",
                 "Service",
-                (c, l, ct) => client.CoreV1.ListServiceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
-                (rv, t, e, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
+                (c, l, ct) => watches.ListAsync<V1ServiceList>("api/v1/services", c, l, ct),
+                (rv, t, e, ct) => watches.WatchAsync<V1Service>("api/v1/services", rv, t, e, ct),
                 KubeMapper.Service,
                 (u, r) => u.SetService(r),
                 (u, r) => u.RemoveService(r));
             _slices = Watcher<V1EndpointSlice, V1EndpointSliceList, EndpointSliceRecord>(
                 "endpointslices",
                 "EndpointSlice",
-                (c, l, ct) => client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
-                (rv, t, e, ct) => client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
+                (c, l, ct) => watches.ListAsync<V1EndpointSliceList>("apis/discovery.k8s.io/v1/endpointslices", c, l, ct),
+                (rv, t, e, ct) => watches.WatchAsync<V1EndpointSlice>("apis/discovery.k8s.io/v1/endpointslices", rv, t, e, ct),
                 KubeMapper.EndpointSlice,
                 (u, r) => u.SetSlice(r),
                 (u, r) => u.RemoveSlice(r));
             _nodes = Watcher<V1Node, V1NodeList, NodeRecord>(
                 "nodes",
                 "Node",
-                (c, l, ct) => client.CoreV1.ListNodeWithHttpMessagesAsync(continueParameter: c, limit: l, cancellationToken: ct),
-                (rv, t, e, ct) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: t, onError: e, cancellationToken: ct),
+                (c, l, ct) => watches.ListAsync<V1NodeList>("api/v1/nodes", c, l, ct),
+                (rv, t, e, ct) => watches.WatchAsync<V1Node>("api/v1/nodes", rv, t, e, ct),
                 KubeMapper.Node,
                 (u, r) => u.SetNode(r),
                 (u, r) => u.RemoveNode(r));
