@@ -25,7 +25,7 @@ internal sealed class IstioShardTable : IShardTable
     private readonly List<IstioEdgeMemo> _memos = [];
     private int _memosUsed;
 
-    internal Dictionary<IstioKey, IstioCounts> Cells { get; } = [];
+    internal Dictionary<IstioKey, IstioShardCell> Cells { get; } = [];
 
     /// <summary>Records whose cell an edge's memo gave (the rest were looked up in <see cref="Cells"/>).</summary>
     internal long MemoHits { get; private set; }
@@ -52,7 +52,7 @@ internal sealed class IstioShardTable : IShardTable
         // Not `as`: only this table sets the edge's memo (the edge lives in this table's buffer).
         var memo = edge.TableMemo is IstioEdgeMemo m ? m : Memo(edge);
         ref var slot = ref memo.SlotFor(key);
-        IstioCounts cell;
+        IstioShardCell cell;
         if (slot.Cell is not null && slot.Key.Equals(key))
         {
             cell = slot.Cell;
@@ -137,7 +137,7 @@ internal sealed class IstioShardTable : IShardTable
         return true;
     }
 
-    private static void Add(IstioCounts cell, in SideRecord r, bool tcp)
+    private static void Add(IstioShardCell cell, in SideRecord r, bool tcp)
     {
         cell.Records++;
         if (tcp)
@@ -158,16 +158,16 @@ internal sealed class IstioShardTable : IShardTable
         cell.DurationMicrosSum += micros;
         cell.RequestBytesSum += requestBytes;
         cell.ResponseBytesSum += responseBytes;
-        var buckets = cell.Buckets;
+        ref var buckets = ref cell.Buckets;
         buckets[IstioCounts.DurationOffset + BucketLookup.Micros.Of(micros)]++;
         buckets[IstioCounts.RequestBytesOffset + BucketLookup.Doubled.Of(requestBytes * 2)]++;
         buckets[IstioCounts.ResponseBytesOffset + BucketLookup.Doubled.Of(responseBytes * 2)]++;
     }
 
-    private IstioCounts CellFor(in IstioKey key)
+    private IstioShardCell CellFor(in IstioKey key)
     {
         ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Cells, key, out _);
-        return cell ??= new IstioCounts();
+        return cell ??= new IstioShardCell();
     }
 
     private IstioEdgeMemo Memo(EdgeStats edge)
@@ -216,7 +216,7 @@ internal sealed class IstioEdgeMemo
     internal struct Slot
     {
         public IstioKey Key;
-        public IstioCounts? Cell;
+        public IstioShardCell? Cell;
     }
 
     [System.Runtime.CompilerServices.InlineArray(SlotCount)]

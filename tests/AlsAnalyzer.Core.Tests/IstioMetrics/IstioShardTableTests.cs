@@ -158,6 +158,34 @@ public sealed class IstioShardTableTests
     }
 
     [Fact]
+    public void Cell_FiguresAndHistograms_FoldIntoTheSeriesCounts()
+    {
+        var table = new IstioShardTable();
+        var r = Outbound();
+        table.Record(r);
+        r.LatencyMicros = 7_000_000;
+        r.BytesSent = 0;
+        r.BytesReceived = 2_000;
+        table.Record(r);
+        var cell = Assert.Single(table.Cells).Value;
+        Assert.Equal(3 * IstioNames.Buckets, Buckets(cell).Length);
+
+        var counts = new IstioCounts();
+        counts.Add(cell);
+        counts.Add(cell);
+
+        Assert.Equal((4, 4, 2 * 7_001_500, 20, 2 * 2_020), (counts.Records, counts.Requests, counts.DurationMicrosSum, counts.RequestBytesSum, counts.ResponseBytesSum));
+        long[] expected = new long[3 * IstioNames.Buckets];
+        expected[IstioCounts.DurationOffset + 2] = 2; // 1.5 ms: (1, 5]
+        expected[IstioCounts.DurationOffset + 12] = 2; // 7 s: (5000, 10000]
+        expected[IstioCounts.RequestBytesOffset + 3] = 2; // 10 B: (5, 10]
+        expected[IstioCounts.RequestBytesOffset + 0] = 2; // 0 B
+        expected[IstioCounts.ResponseBytesOffset + 4] = 2; // 20 B: (10, 25]
+        expected[IstioCounts.ResponseBytesOffset + 10] = 2; // 2000 B: (1000, 2500]
+        Assert.Equal(expected, counts.Buckets);
+    }
+
+    [Fact]
     public void BucketLookup_BoundsCloserThanTwice_Rejected()
     {
         Assert.Throws<ArgumentException>(() => new BucketLookup([1, 10, 15]));
@@ -174,9 +202,11 @@ public sealed class IstioShardTableTests
             Assert.Equal(
                 (e.Records, e.Requests, e.DurationMicrosSum, e.RequestBytesSum, e.ResponseBytesSum, e.TcpSentBytes, e.TcpReceivedBytes, e.TcpOpened, e.TcpClosed),
                 (a.Records, a.Requests, a.DurationMicrosSum, a.RequestBytesSum, a.ResponseBytesSum, a.TcpSentBytes, a.TcpReceivedBytes, a.TcpOpened, a.TcpClosed));
-            Assert.Equal(e.Buckets, a.Buckets);
+            Assert.Equal(Buckets(e), Buckets(a));
         }
     }
+
+    private static int[] Buckets(IstioShardCell cell) => ((ReadOnlySpan<int>)cell.Buckets).ToArray();
 
     private static SideRecord Outbound() => new()
     {
