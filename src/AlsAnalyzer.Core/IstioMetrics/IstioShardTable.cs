@@ -49,20 +49,17 @@ internal sealed class IstioShardTable : IShardTable
             return;
         }
 
-        // Not `as`: only this table sets the edge's memo (the edge lives in this table's buffer).
-        var memo = edge.TableMemo is IstioEdgeMemo m ? m : Memo(edge);
-        ref var slot = ref memo.SlotFor(key);
-        IstioShardCell cell;
-        if (slot.Cell is not null && slot.Key.Equals(key))
+        var memo = edge.TableMemo as IstioEdgeMemo ?? Memo(edge);
+        var tag = IstioEdgeMemo.Tag(key);
+        var cell = memo.Find(key, tag);
+        if (cell is null)
         {
-            cell = slot.Cell;
-            MemoHits++;
+            cell = CellFor(key);
+            memo.Add(key, tag, cell);
         }
         else
         {
-            cell = CellFor(key);
-            slot.Key = key;
-            slot.Cell = cell;
+            MemoHits++;
         }
 
         Add(cell, r, key.IsTcp);
@@ -191,32 +188,66 @@ internal sealed class IstioShardTable : IShardTable
 }
 
 /// <summary>
-/// The cells an edge's last records went to, on the edge itself (<see cref="EdgeStats.TableMemo"/>):
-/// an edge's records differ mostly by reporter (its two sides), status code, gRPC status and
-/// flags, so a slot per hash of those finds a repeated key without hashing it whole or touching
-/// the dictionary. A hit compares the whole key, so it is always right; a miss is looked up
-/// and replaces the slot. Valid while the edge's buffer is written: the table hands the memos
-/// out again once that buffer is folded.
+/// The cells an edge's records went to, on the edge itself (<see cref="EdgeStats.TableMemo"/>):
+/// an edge's records differ mostly by reporter (its two sides), status code and flags, so a few
+/// slots find a repeated key without hashing it whole or touching the dictionary. Each slot has
+/// a tag of the key's small parts, all in one cache line: a lookup scans the tags and compares
+/// the whole key only where a tag matches, so a hit is always right. A miss is looked up and
+/// replaces the oldest slot. Valid while the edge's buffer is written: the table hands the
+/// memos out again once that buffer is folded.
 /// </summary>
 internal sealed class IstioEdgeMemo
 {
-    private const int SlotBits = 2;
-    private const int SlotCount = 1 << SlotBits;
+    private const int SlotCount = 8;
 
+    private Tags _tags;
     private Slots _slots;
+    private int _next;
 
-    public ref Slot SlotFor(in IstioKey key)
+    /// <summary>The key's integer parts; never 0, the tag of an empty slot.</summary>
+    public static ulong Tag(in IstioKey key) =>
+        (ulong)(ushort)key.ResponseCode
+        | ((ulong)(byte)key.GrpcStatus << 16)
+        | ((ulong)key.Reporter << 24)
+        | ((ulong)key.Security << 26)
+        | ((ulong)((byte)key.Protocol & 7) << 28)
+        | ((ulong)key.Flags << 31)
+        | (1UL << 63);
+
+    public IstioShardCell? Find(in IstioKey key, ulong tag)
     {
-        var mix = (uint)(key.ResponseCode ^ (key.GrpcStatus << 10) ^ ((int)key.Reporter << 20)) ^ (key.Flags * 31);
-        return ref _slots[(int)((mix * 0x9E3779B1u) >> (32 - SlotBits))];
+        for (var i = 0; i < SlotCount; i++)
+        {
+            if (_tags[i] == tag && _slots[i].Key.Equals(key))
+            {
+                return _slots[i].Cell;
+            }
+        }
+
+        return null;
     }
 
-    public void Clear() => _slots = default;
-
-    internal struct Slot
+    public void Add(in IstioKey key, ulong tag, IstioShardCell cell)
     {
-        public IstioKey Key;
-        public IstioShardCell? Cell;
+        var i = _next;
+        _next = (i + 1) % SlotCount;
+        _tags[i] = tag;
+        _slots[i] = new Slot(key, cell);
+    }
+
+    public void Clear()
+    {
+        _tags = default;
+        _slots = default;
+        _next = 0;
+    }
+
+    internal readonly record struct Slot(IstioKey Key, IstioShardCell Cell);
+
+    [System.Runtime.CompilerServices.InlineArray(SlotCount)]
+    internal struct Tags
+    {
+        private ulong _first;
     }
 
     [System.Runtime.CompilerServices.InlineArray(SlotCount)]
