@@ -18,6 +18,9 @@ internal sealed class EdgeStats
     /// <summary>Shard buffers only: the edge has as many failing-call candidates as it keeps.</summary>
     public bool SampleErrorsFull;
 
+    /// <summary>Shard buffers only: the buffer's <see cref="IShardTable"/> keeps its memo for this edge here.</summary>
+    public object? TableMemo;
+
     public void Add(in SideRecord r)
     {
         var side = r.Reporter == ReporterSide.Client ? (Client ??= new SideStats()) : (Server ??= new SideStats());

@@ -9,7 +9,8 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// </summary>
 internal interface IShardTable
 {
-    void Record(in SideRecord record);
+    /// <summary>Adds a record the buffer just counted on <paramref name="edge"/> (the table may memoise on <see cref="EdgeStats.TableMemo"/>).</summary>
+    void Record(in SideRecord record, EdgeStats edge);
 }
 
 /// <summary>Hands out the per-shard tables and folds a retired one into its own store.</summary>

@@ -45,7 +45,7 @@ internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table 
         }
 
         var edge = bucket.Record(record);
-        Table?.Record(record);
+        Table?.Record(record, edge);
 
         // Two compares per record; only failing calls and calls slower than the edge's kept ones go further.
         if ((record.LatencyMicros > edge.SampleFloor || (record.Error && !edge.SampleErrorsFull)) && samples is not null)

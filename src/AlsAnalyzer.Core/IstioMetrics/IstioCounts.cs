@@ -24,9 +24,6 @@ internal sealed class IstioCounts
     public long TcpOpened;
     public long TcpClosed;
 
-    /// <summary>Shard tables only: folds in a row that found this key idle.</summary>
-    public int IdleFolds;
-
     public void Add(IstioCounts other)
     {
         Records += other.Records;
@@ -40,6 +37,25 @@ internal sealed class IstioCounts
         TcpClosed += other.TcpClosed;
         var a = Buckets;
         var b = other.Buckets;
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] += b[i];
+        }
+    }
+
+    public void Add(IstioShardCell other)
+    {
+        Records += other.Records;
+        Requests += other.Requests;
+        DurationMicrosSum += other.DurationMicrosSum;
+        RequestBytesSum += other.RequestBytesSum;
+        ResponseBytesSum += other.ResponseBytesSum;
+        TcpSentBytes += other.TcpSentBytes;
+        TcpReceivedBytes += other.TcpReceivedBytes;
+        TcpOpened += other.TcpOpened;
+        TcpClosed += other.TcpClosed;
+        var a = Buckets;
+        ReadOnlySpan<int> b = other.Buckets;
         for (var i = 0; i < a.Length; i++)
         {
             a[i] += b[i];

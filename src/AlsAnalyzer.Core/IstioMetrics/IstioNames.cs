@@ -68,3 +68,57 @@ internal static class IstioNames
         return lo;
     }
 }
+
+/// <summary>
+/// <see cref="IstioNames.Bucket"/> in one comparison, for the ingest path. Envoy's bounds grow by
+/// at least x2 from one to the next, so a power-of-two range <c>[2^e, 2^(e+1))</c> holds at
+/// most one of them: the first bound at or above <c>2^e</c> (looked up by the value's top bit)
+/// is the value's bucket, or the next one if the value exceeds it.
+/// </summary>
+internal sealed class BucketLookup
+{
+    public static readonly BucketLookup Micros = new(IstioNames.MicrosBounds);
+
+    /// <summary>For sizes compared as 2 x bytes (<see cref="IstioNames.DoubledBounds"/>).</summary>
+    public static readonly BucketLookup Doubled = new(IstioNames.DoubledBounds);
+
+    // The bounds, then long.MaxValue: the +Inf bucket's comparison never moves past it.
+    private readonly long[] _bounds;
+    private readonly byte[] _firstAtOrAbove = new byte[64];
+
+    public BucketLookup(long[] bounds)
+    {
+        if (bounds.Length == 0 || bounds[0] < 1)
+        {
+            throw new ArgumentException("the bounds start at 1 or more", nameof(bounds));
+        }
+
+        for (var i = 1; i < bounds.Length; i++)
+        {
+            if (bounds[i] / 2 < bounds[i - 1])
+            {
+                throw new ArgumentException($"bound {bounds[i]} is less than twice {bounds[i - 1]}: one comparison cannot place a value", nameof(bounds));
+            }
+        }
+
+        _bounds = [.. bounds, long.MaxValue];
+        for (var e = 0; e < 64; e++)
+        {
+            var low = e == 63 ? long.MaxValue : 1L << e;
+            var first = 0;
+            while (first < bounds.Length && bounds[first] < low)
+            {
+                first++;
+            }
+
+            _firstAtOrAbove[e] = (byte)first;
+        }
+    }
+
+    /// <summary>The bucket of a non-negative <paramref name="value"/>, as <see cref="IstioNames.Bucket"/> gives it.</summary>
+    public int Of(long value)
+    {
+        var first = _firstAtOrAbove[63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)value | 1)];
+        return value > _bounds[first] ? first + 1 : first;
+    }
+}

@@ -128,6 +128,7 @@ internal sealed class IstioSeriesStore : IShardTables
             }
         }
 
+        t.ReleaseMemos();
         _free.Enqueue(t);
     }
 

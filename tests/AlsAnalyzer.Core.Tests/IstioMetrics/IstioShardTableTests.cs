@@ -1,0 +1,308 @@
+using AlsAnalyzer.Core.Aggregation;
+using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.IstioMetrics;
+using AlsAnalyzer.Core.Model;
+
+namespace AlsAnalyzer.Core.Tests.IstioMetrics;
+
+public sealed class IstioShardTableTests
+{
+    private static readonly NodeRef Productpage = NodeRef.Service("default", "productpage");
+    private static readonly NodeRef Reviews = NodeRef.Service("default", "reviews");
+
+    /// <summary>Each changes one part of the series key (or, for the last ones, only the figures).</summary>
+    public static TheoryData<string> Variations =>
+    [
+        "status", "grpc", "flags", "reporter", "security", "source-workload", "destination-workload",
+        "source-principal", "destination-principal", "host", "source", "destination", "caller", "tcp",
+        "equal-copies", "figures",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Variations))]
+    public void Memo_HitsAndEveryKindOfMiss_GiveTheSeriesOfPlainLookups(string variation)
+    {
+        // Parts only some reporters label with are varied on a record of such a reporter.
+        var baseline = variation switch
+        {
+            "security" or "source-principal" or "destination-principal" => Vary(Outbound(), "reporter"),
+            "caller" => Vary(Outbound(), "waypoint"),
+            _ => Outbound(),
+        };
+        var other = Vary(baseline, variation);
+
+        // Alternating on one edge: each record either finds its own key in the memo or misses it.
+        SideRecord[] sequence = [baseline, other, other, baseline, other, baseline, baseline];
+        var memoised = new IstioShardTable();
+        var plain = new IstioShardTable();
+        var edge = new EdgeStats();
+        foreach (var r in sequence)
+        {
+            memoised.Record(r, edge);
+            plain.Record(r);
+        }
+
+        AssertSameCells(plain, memoised);
+        Assert.True(memoised.MemoHits >= 2, $"{memoised.MemoHits} memo hits");
+        Assert.True(IstioShardTable.TryKey(baseline, out var a));
+        Assert.True(IstioShardTable.TryKey(other, out var b));
+        var sameKey = a.Equals(b);
+        Assert.Equal(variation is "equal-copies" or "figures", sameKey);
+        Assert.Equal(sameKey ? 1 : 2, memoised.Cells.Count);
+    }
+
+    [Fact]
+    public void Memo_RepeatedKey_IsAHit()
+    {
+        var table = new IstioShardTable();
+        var edge = new EdgeStats();
+        table.Record(Outbound(), edge);
+        Assert.Equal(0, table.MemoHits);
+        table.Record(Outbound(), edge);
+        table.Record(Outbound(), edge);
+
+        Assert.Equal(2, table.MemoHits);
+        Assert.Equal(3, Assert.Single(table.Cells).Value.Requests);
+    }
+
+    [Fact]
+    public void Memo_ManyKeysOnOneEdge_SlotsReplacedWithoutLosingRecords()
+    {
+        // More distinct status codes than an edge's memo has slots, in two reporters.
+        var records = new List<SideRecord>();
+        for (var i = 0; i < 200; i++)
+        {
+            var r = Vary(Outbound(), i % 3 == 0 ? "reporter" : "none");
+            r.StatusCode = 200 + (i * 7 % 23);
+            records.Add(r);
+        }
+
+        var memoised = new IstioShardTable();
+        var plain = new IstioShardTable();
+        var edge = new EdgeStats();
+        foreach (var r in records)
+        {
+            memoised.Record(r, edge);
+            plain.Record(r);
+        }
+
+        AssertSameCells(plain, memoised);
+    }
+
+    [Fact]
+    public void Fold_ReleasesMemos_SoACellRemovedForIdlenessIsNotWrittenThroughAStaleMemo()
+    {
+        var store = new IstioSeriesStore(new IstioMetricsOptions(), TimeProvider.System);
+        var table = (IstioShardTable)store.Rent();
+        var firstEdge = new EdgeStats();
+        table.Record(Outbound(), firstEdge);
+        store.Fold(table);
+        Assert.Equal(0, table.MemosInUse);
+        for (var i = 0; i <= IstioShardTable.IdleFoldsBeforeRemoval; i++)
+        {
+            Assert.Same(table, store.Rent());
+            store.Fold(table);
+        }
+
+        Assert.Empty(table.Cells);
+
+        // The next buffer's edge gets the pooled memo, cleared: the record lands in a new cell.
+        Assert.Same(table, store.Rent());
+        var nextEdge = new EdgeStats();
+        table.Record(Outbound(), nextEdge);
+        Assert.Same(firstEdge.TableMemo, nextEdge.TableMemo);
+        Assert.Equal(0, table.MemoHits);
+        Assert.Equal(1, Assert.Single(table.Cells).Value.Requests);
+    }
+
+    [Fact]
+    public void NotCounted_RecordsWithoutIstioReport_LeaveNoCellAndNoMemo()
+    {
+        var table = new IstioShardTable();
+        var edge = new EdgeStats();
+        var r = Outbound();
+        r.Istio = IstioReport.None;
+        table.Record(r, edge);
+
+        Assert.Empty(table.Cells);
+        Assert.Null(edge.TableMemo);
+    }
+
+    [Fact]
+    public void BucketLookup_AgreesWithTheBinarySearch_AtEveryBoundAndBetween()
+    {
+        var random = new Random(13);
+        foreach (var (lookup, bounds) in new[] { (BucketLookup.Micros, IstioNames.MicrosBounds), (BucketLookup.Doubled, IstioNames.DoubledBounds) })
+        {
+            var values = new List<long> { 0, 1, 2, 3, long.MaxValue / 2, long.MaxValue };
+            foreach (var b in bounds)
+            {
+                values.AddRange([b - 1, b, b + 1, b * 2, (b * 3) / 2]);
+            }
+
+            for (var e = 0; e < 63; e++)
+            {
+                values.AddRange([(1L << e) - 1, 1L << e, (1L << e) + 1]);
+            }
+
+            for (var i = 0; i < 10_000; i++)
+            {
+                values.Add(random.NextInt64(0, 8_000_000_000));
+            }
+
+            foreach (var v in values.Where(v => v >= 0))
+            {
+                Assert.True(IstioNames.Bucket(v, bounds) == lookup.Of(v), $"value {v}: {IstioNames.Bucket(v, bounds)} by search, {lookup.Of(v)} by lookup");
+            }
+        }
+    }
+
+    [Fact]
+    public void Cell_FiguresAndHistograms_FoldIntoTheSeriesCounts()
+    {
+        var table = new IstioShardTable();
+        var r = Outbound();
+        table.Record(r);
+        r.LatencyMicros = 7_000_000;
+        r.BytesSent = 0;
+        r.BytesReceived = 2_000;
+        table.Record(r);
+        var cell = Assert.Single(table.Cells).Value;
+        Assert.Equal(3 * IstioNames.Buckets, Buckets(cell).Length);
+
+        var counts = new IstioCounts();
+        counts.Add(cell);
+        counts.Add(cell);
+
+        Assert.Equal((4, 4, 2 * 7_001_500, 20, 2 * 2_020), (counts.Records, counts.Requests, counts.DurationMicrosSum, counts.RequestBytesSum, counts.ResponseBytesSum));
+        long[] expected = new long[3 * IstioNames.Buckets];
+        expected[IstioCounts.DurationOffset + 2] = 2; // 1.5 ms: (1, 5]
+        expected[IstioCounts.DurationOffset + 12] = 2; // 7 s: (5000, 10000]
+        expected[IstioCounts.RequestBytesOffset + 3] = 2; // 10 B: (5, 10]
+        expected[IstioCounts.RequestBytesOffset + 0] = 2; // 0 B
+        expected[IstioCounts.ResponseBytesOffset + 4] = 2; // 20 B: (10, 25]
+        expected[IstioCounts.ResponseBytesOffset + 10] = 2; // 2000 B: (1000, 2500]
+        Assert.Equal(expected, counts.Buckets);
+    }
+
+    [Fact]
+    public void BucketLookup_BoundsCloserThanTwice_Rejected()
+    {
+        Assert.Throws<ArgumentException>(() => new BucketLookup([1, 10, 15]));
+        Assert.Throws<ArgumentException>(() => new BucketLookup([0, 10]));
+        Assert.Equal(2, new BucketLookup([1, 10, 20]).Of(11));
+    }
+
+    private static void AssertSameCells(IstioShardTable expected, IstioShardTable actual)
+    {
+        Assert.Equal(expected.Cells.Count, actual.Cells.Count);
+        foreach (var (key, e) in expected.Cells)
+        {
+            Assert.True(actual.Cells.TryGetValue(key, out var a), "a series of the plain table is missing");
+            Assert.Equal(
+                (e.Records, e.Requests, e.DurationMicrosSum, e.RequestBytesSum, e.ResponseBytesSum, e.TcpSentBytes, e.TcpReceivedBytes, e.TcpOpened, e.TcpClosed),
+                (a.Records, a.Requests, a.DurationMicrosSum, a.RequestBytesSum, a.ResponseBytesSum, a.TcpSentBytes, a.TcpReceivedBytes, a.TcpOpened, a.TcpClosed));
+            Assert.Equal(Buckets(e), Buckets(a));
+        }
+    }
+
+    private static int[] Buckets(IstioShardCell cell) => ((ReadOnlySpan<int>)cell.Buckets).ToArray();
+
+    private static SideRecord Outbound() => new()
+    {
+        Istio = IstioReport.Source,
+        Reporter = ReporterSide.Client,
+        Protocol = TrafficProtocol.Http,
+        Source = Productpage,
+        Target = Reviews,
+        SourceWorkload = new WorkloadId("productpage-v1", "v1", "c1"),
+        TargetWorkload = new WorkloadId("reviews-v1", "v1", "c1"),
+        SourcePrincipal = "spiffe://cluster.local/ns/default/sa/productpage",
+        TargetPrincipal = "spiffe://cluster.local/ns/default/sa/reviews",
+        DestinationHost = "reviews.default.svc.cluster.local",
+        CallerPrincipal = string.Empty,
+        StatusCode = 200,
+        GrpcStatus = -1,
+        LatencyMicros = 1500,
+        BytesSent = 10,
+        BytesReceived = 20,
+        Mtls = true,
+    };
+
+    private static SideRecord Vary(SideRecord r, string variation)
+    {
+        switch (variation)
+        {
+            case "none":
+                break;
+            case "status":
+                r.StatusCode = 503;
+                break;
+            case "grpc":
+                r.GrpcStatus = 14;
+                break;
+            case "flags":
+                r.Flags = 1u << 3;
+                break;
+            case "reporter":
+                r.Istio = IstioReport.Destination;
+                r.Reporter = ReporterSide.Server;
+                break;
+            case "security":
+                r.Mtls = false;
+                break;
+            case "source-workload":
+                r.SourceWorkload = new WorkloadId("productpage-v2", "v2", "c1");
+                break;
+            case "destination-workload":
+                r.TargetWorkload = new WorkloadId("reviews-v2", "v2", "c1");
+                break;
+            case "source-principal":
+                r.SourcePrincipal = "spiffe://cluster.local/ns/default/sa/other";
+                break;
+            case "destination-principal":
+                r.TargetPrincipal = "spiffe://cluster.local/ns/default/sa/other";
+                break;
+            case "host":
+                r.DestinationHost = "reviews.other.svc.cluster.local";
+                break;
+            case "source":
+                r.Source = NodeRef.Service("default", "details");
+                break;
+            case "destination":
+                r.Target = NodeRef.Service("default", "ratings");
+                break;
+            case "waypoint":
+                // A waypoint's upstream half: its edge runs from the waypoint, its series from the caller.
+                r.Istio = IstioReport.Waypoint;
+                r.Source = NodeRef.Service("default", "waypoint");
+                r.Caller = Productpage;
+                r.CallerWorkload = new WorkloadId("productpage-v1", "v1", "c1");
+                break;
+            case "caller":
+                // Two callers through one waypoint: one edge, two series.
+                r.Caller = NodeRef.Service("default", "details");
+                r.CallerWorkload = new WorkloadId("details-v1", "v1", "c1");
+                break;
+            case "tcp":
+                r.Protocol = TrafficProtocol.Tcp;
+                r.Connections = 1;
+                r.ConnectionsOpened = 1;
+                break;
+            case "equal-copies":
+                // Equal values in other objects (another pod's identity, a string built again).
+                r.SourceWorkload = new WorkloadId("productpage-v1", "v1", "c1");
+                r.DestinationHost = string.Concat("reviews.default", ".svc.cluster.local");
+                break;
+            case "figures":
+                r.LatencyMicros = 2_000_000;
+                r.BytesSent = 5_000;
+                r.BytesReceived = -1;
+                break;
+            default:
+                throw new ArgumentException(variation, nameof(variation));
+        }
+
+        return r;
+    }
+}
