@@ -88,7 +88,7 @@ internal sealed class IstioSeriesStore : IShardTables
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public IShardTable Rent() => _free.TryDequeue(out var table) ? table : new IstioShardTable();
+    public IShardTable Rent() => _free.TryDequeue(out var table) ? table : new IstioShardTable(_options.IstioMaxSeries);
 
     public void Fold(IShardTable table)
     {
@@ -96,11 +96,14 @@ internal sealed class IstioSeriesStore : IShardTables
         var now = NowMs;
         lock (_lock)
         {
+            // A table past half its keys lets idle ones go at once, so distinct keys that come
+            // and go (a flood) do not pile up for IdleFoldsBeforeRemoval folds.
+            var idleFolds = t.Cells.Count > t.MaxCells / 2 ? 0 : IstioShardTable.IdleFoldsBeforeRemoval;
             foreach (var (key, cell) in t.Cells)
             {
                 if (cell.Records == 0)
                 {
-                    if (++cell.IdleFolds > IstioShardTable.IdleFoldsBeforeRemoval)
+                    if (++cell.IdleFolds > idleFolds)
                     {
                         t.Cells.Remove(key);
                     }
@@ -120,6 +123,8 @@ internal sealed class IstioSeriesStore : IShardTables
                 cell.Clear();
             }
 
+            FoldOverflow(t.OverflowHttp, tcp: false, now);
+            FoldOverflow(t.OverflowTcp, tcp: true, now);
             ReleaseHeld(now);
             if (now - _lastExpiryMs >= ExpiryEveryMilliseconds)
             {
@@ -130,6 +135,23 @@ internal sealed class IstioSeriesStore : IShardTables
 
         t.ReleaseMemos();
         _free.Enqueue(t);
+    }
+
+    /// <summary>Under the lock: the records of keys that found a shard table full go to the overflow series, counted.</summary>
+    private void FoldOverflow(IstioShardCell? cell, bool tcp, long now)
+    {
+        if (cell is null || cell.Records == 0)
+        {
+            return;
+        }
+
+        var series = tcp
+            ? _overflowTcp ??= new IstioSeries(OverflowValues("tcp"), tcp: true, now, held: false)
+            : _overflowHttp ??= new IstioSeries(OverflowValues("http"), tcp: false, now, held: false);
+        _foldedRecords += cell.Records;
+        series.Published.Add(cell);
+        series.LastUpdateMs = now;
+        cell.Clear();
     }
 
     /// <summary>Writes every series (the scrape), then counts the held ones as seen at 0 by the scrape.</summary>

@@ -13,19 +13,41 @@ namespace AlsAnalyzer.Core.IstioMetrics;
 /// once the key was seen. The collector folds it into <see cref="IstioSeriesStore"/>, which
 /// zeroes the figures but keeps the keys (so a steady mesh allocates nothing) until they stay
 /// idle for <see cref="IdleFoldsBeforeRemoval"/> folds.
+/// <para>Bounded whatever the input: at most <c>maxCells</c> keys (new keys past it go to one
+/// overflow cell per protocol kind, folded into the store's overflow series and counted as
+/// folded), idle keys let go at the first idle fold once the table is half full, and memos only
+/// for edges seen twice, at most <see cref="MaxMemos"/>. A flood of distinct keys therefore
+/// costs a table at most about <c>maxCells</c> x 0.5 KB plus <see cref="MaxMemos"/> x 0.7 KB.</para>
 /// </summary>
-internal sealed class IstioShardTable : IShardTable
+internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
 {
     public const int IdleFoldsBeforeRemoval = 120;
 
+    /// <summary>Edges given a memo between two folds at most; further edges use the dictionary.</summary>
+    public const int MaxMemos = 4096;
+
     // Below this many, the memos a fold finds unused are kept for the next buffer.
     private const int MemosKept = 256;
+
+    // Marks an edge seen once since the buffer began: its second record gets a memo.
+    private static readonly object SeenOnce = new();
+
+    private readonly int _maxCells = maxCells;
 
     // The memos handed to the edges of the buffer this table serves, reused once it is folded.
     private readonly List<IstioEdgeMemo> _memos = [];
     private int _memosUsed;
 
     internal Dictionary<IstioKey, IstioShardCell> Cells { get; } = [];
+
+    /// <summary>Records of keys that found the table full since the last fold, by protocol kind (null until one did).</summary>
+    internal IstioShardCell? OverflowHttp { get; private set; }
+
+    /// <summary><inheritdoc cref="OverflowHttp"/></summary>
+    internal IstioShardCell? OverflowTcp { get; private set; }
+
+    /// <summary>Keys at most (<see cref="IstioMetricsOptions.IstioMaxSeries"/> in the server).</summary>
+    internal int MaxCells => _maxCells;
 
     /// <summary>Records whose cell an edge's memo gave (the rest were looked up in <see cref="Cells"/>).</summary>
     internal long MemoHits { get; private set; }
@@ -49,7 +71,20 @@ internal sealed class IstioShardTable : IShardTable
             return;
         }
 
-        var memo = edge.TableMemo as IstioEdgeMemo ?? Memo(edge);
+        if (edge.TableMemo is not IstioEdgeMemo memo)
+        {
+            // A memo pays from an edge's second record; a burst of edges seen once (random
+            // cardinality) gets none, and past MaxMemos neither does any other edge.
+            if (edge.TableMemo is null || _memosUsed >= MaxMemos)
+            {
+                edge.TableMemo ??= SeenOnce;
+                Add(CellFor(key), r, key.IsTcp);
+                return;
+            }
+
+            memo = Memo(edge);
+        }
+
         var tag = IstioEdgeMemo.Tag(key);
         var cell = memo.Find(key, tag);
         if (cell is null)
@@ -163,6 +198,17 @@ internal sealed class IstioShardTable : IShardTable
 
     private IstioShardCell CellFor(in IstioKey key)
     {
+        if (Cells.Count >= _maxCells)
+        {
+            ref var known = ref CollectionsMarshal.GetValueRefOrNullRef(Cells, key);
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref known))
+            {
+                return known;
+            }
+
+            return key.IsTcp ? OverflowTcp ??= new IstioShardCell() : OverflowHttp ??= new IstioShardCell();
+        }
+
         ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Cells, key, out _);
         return cell ??= new IstioShardCell();
     }

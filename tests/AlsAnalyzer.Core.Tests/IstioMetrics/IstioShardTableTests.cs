@@ -56,13 +56,69 @@ public sealed class IstioShardTableTests
     {
         var table = new IstioShardTable();
         var edge = new EdgeStats();
+
+        // An edge's first record gets no memo (most edges of a flood are seen once), its second one does.
         table.Record(Outbound(), edge);
-        Assert.Equal(0, table.MemoHits);
+        Assert.Equal(0, table.MemosInUse);
+        table.Record(Outbound(), edge);
+        Assert.Equal((0, 1), (table.MemoHits, table.MemosInUse));
         table.Record(Outbound(), edge);
         table.Record(Outbound(), edge);
 
         Assert.Equal(2, table.MemoHits);
-        Assert.Equal(3, Assert.Single(table.Cells).Value.Requests);
+        Assert.Equal(4, Assert.Single(table.Cells).Value.Requests);
+    }
+
+    [Fact]
+    public void Table_MoreDistinctKeysThanItsCap_KeepsTheCapAndFoldsTheRestIntoOverflowCounted()
+    {
+        var store = new IstioSeriesStore(new IstioMetricsOptions { IstioMaxSeries = 3 }, TimeProvider.System);
+        var table = (IstioShardTable)store.Rent();
+        for (var i = 0; i < 10; i++)
+        {
+            var r = Outbound();
+            r.StatusCode = 200 + i;
+            table.Record(r, new EdgeStats());
+            table.Record(r, new EdgeStats());
+        }
+
+        var tcp = Vary(Outbound(), "tcp");
+        table.Record(tcp, new EdgeStats());
+
+        Assert.Equal(3, table.Cells.Count);
+        Assert.Equal(14, table.OverflowHttp!.Records);
+        Assert.Equal(1, table.OverflowTcp!.Records);
+        Assert.Equal(21, table.Cells.Values.Sum(c => c.Records) + table.OverflowHttp.Records + table.OverflowTcp.Records);
+
+        store.Fold(table);
+
+        // Every record is in a series: the 3 keys' own and the two overflow ones, the latter counted.
+        Assert.Equal(15, store.FoldedRecords);
+        Assert.Equal(0, table.OverflowHttp.Records);
+        var text = new System.Buffers.ArrayBufferWriter<byte>();
+        store.WriteText(text, openMetrics: false);
+        var body = System.Text.Encoding.UTF8.GetString(text.WrittenSpan);
+        Assert.Contains("overflow", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fold_TableMoreThanHalfFull_LetsIdleKeysGoAtOnce()
+    {
+        var store = new IstioSeriesStore(new IstioMetricsOptions { IstioMaxSeries = 4 }, TimeProvider.System);
+        var table = (IstioShardTable)store.Rent();
+        for (var i = 0; i < 3; i++)
+        {
+            var r = Outbound();
+            r.StatusCode = 200 + i;
+            table.Record(r);
+        }
+
+        store.Fold(table);
+        Assert.Equal(3, table.Cells.Count);
+
+        // Nothing recorded since: over half of the cap, the idle keys go at the next fold.
+        store.Fold(table);
+        Assert.Empty(table.Cells);
     }
 
     [Fact]
