@@ -96,7 +96,7 @@ internal sealed partial class RemoteWriter(
             return;
         }
 
-        var request = RemoteWriteRequests.Build(snapshot, timestampMs, out var samples);
+        var request = RemoteWriteRequests.Build(snapshot, timestampMs, options.Value.EffectiveReplicaName, out var samples);
         var body = RemoteWriteRequests.Encode(request);
         lock (_queueLock)
         {
