@@ -20,6 +20,13 @@ internal readonly record struct PromSample(Dictionary<string, string> Labels, do
 /// </summary>
 internal sealed class PrometheusClient : IDisposable
 {
+    /// <summary>
+    /// Queries in flight at once: stores cap their concurrent queries (VictoriaMetrics: twice its
+    /// cores, then 503 after 10 s in its queue), and one API answer must not take them all.
+    /// </summary>
+    public const int MaxConcurrentQueries = 4;
+
+    private readonly SemaphoreSlim _concurrent = new(MaxConcurrentQueries, MaxConcurrentQueries);
     private readonly HttpClient _http;
     private readonly Uri _query;
 
@@ -43,6 +50,7 @@ internal sealed class PrometheusClient : IDisposable
             new("time", (time.ToUnixTimeMilliseconds() / 1000.0).ToString("0.###", CultureInfo.InvariantCulture)),
         ]);
         HttpResponseMessage response;
+        await _concurrent.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             response = await _http.PostAsync(_query, content, cancellationToken).ConfigureAwait(false);
@@ -54,6 +62,10 @@ internal sealed class PrometheusClient : IDisposable
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new StoreUnavailableException($"Query store {Store} did not answer within {_http.Timeout.TotalSeconds:0} s (Als:PrometheusTimeoutSeconds).", ex);
+        }
+        finally
+        {
+            _concurrent.Release();
         }
 
         using (response)
@@ -83,7 +95,11 @@ internal sealed class PrometheusClient : IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _concurrent.Dispose();
+    }
 
     private static List<PromSample> Parse(JsonElement data)
     {
@@ -113,7 +129,9 @@ internal sealed class PrometheusClient : IDisposable
 
     private static string Snippet(byte[] body)
     {
-        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).ReplaceLineEndings(" ");
+        // The end says why (VictoriaMetrics first repeats the request).
+        var start = Math.Max(0, body.Length - 300);
+        var text = System.Text.Encoding.UTF8.GetString(body, start, body.Length - start).ReplaceLineEndings(" ");
         return text.Length == 0 ? "(empty body)" : text;
     }
 }
