@@ -197,6 +197,24 @@ internal sealed class IstioSeriesStore : IShardTables
         }
     }
 
+    /// <summary>
+    /// Publishes every held series now, whoever has seen it (the last push at shutdown: no
+    /// consumer will read them again, so their figures would otherwise be lost).
+    /// </summary>
+    public void ReleaseAllHeld()
+    {
+        lock (_lock)
+        {
+            foreach (var s in _held)
+            {
+                s.Published.Add(s.Pending!);
+                s.Pending = null;
+            }
+
+            _held.Clear();
+        }
+    }
+
     private IEnumerable<IstioSeries> AllSeries()
     {
         foreach (var s in _byLabels.Values)

@@ -2,6 +2,7 @@ using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Core.Query;
 using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Server.Metrics;
+using AlsAnalyzer.Server.StoreQueries;
 using Microsoft.Extensions.Options;
 using Prometheus;
 
@@ -12,8 +13,8 @@ internal static class ApiEndpoints
 {
     public static void MapAlsApi(this WebApplication app)
     {
-        app.MapGet("/api/v1/topology", (ApiQueryRunner api, ProxyRegistry proxies, KubernetesCache kubernetes, string? from, string? to, string? @namespace, string? limit) =>
-            api.RunAsync(from, to, @namespace, limit, q =>
+        app.MapGet("/api/v1/topology", (ApiQueryRunner api, StoreApi store, IOptions<QueryStoreOptions> queryStore, ProxyRegistry proxies, KubernetesCache kubernetes, string? from, string? to, string? @namespace, string? limit, CancellationToken ct) =>
+            queryStore.Value.UsesPrometheus ? store.TopologyAsync(from, to, @namespace, limit, ct) : api.RunAsync(from, to, @namespace, limit, q =>
                 q.Read(minutes => TopologyQueries.Topology(
                     EdgeSlice.Of(minutes),
                     q.Window,
@@ -24,12 +25,12 @@ internal static class ApiEndpoints
                     Kubernetes = kubernetes.Enabled ? new KubernetesStatusDto(kubernetes.Synced, kubernetes.Stale, kubernetes.Current.Addresses) : null,
                 }));
 
-        app.MapGet("/api/v1/services", (ApiQueryRunner api, string? from, string? to, string? @namespace, string? limit) =>
-            api.RunAsync(from, to, @namespace, limit, static q =>
+        app.MapGet("/api/v1/services", (ApiQueryRunner api, StoreApi store, IOptions<QueryStoreOptions> queryStore, string? from, string? to, string? @namespace, string? limit, CancellationToken ct) =>
+            queryStore.Value.UsesPrometheus ? store.ServicesAsync(from, to, @namespace, limit, ct) : api.RunAsync(from, to, @namespace, limit, static q =>
                 q.Read(minutes => TopologyQueries.Services(EdgeSlice.Of(minutes), q.Window, q.Namespace, q.Limit))));
 
-        app.MapGet("/api/v1/services/{namespace}/{name}", (ApiQueryRunner api, ProxyRegistry proxies, string @namespace, string name, string? from, string? to, string? limit) =>
-            api.RunAsync(
+        app.MapGet("/api/v1/services/{namespace}/{name}", (ApiQueryRunner api, StoreApi store, IOptions<QueryStoreOptions> queryStore, ProxyRegistry proxies, string @namespace, string name, string? from, string? to, string? limit, CancellationToken ct) =>
+            queryStore.Value.UsesPrometheus ? store.ServiceAsync(@namespace, name, from, to, limit, ct) : api.RunAsync(
                 from,
                 to,
                 null,
@@ -48,15 +49,21 @@ internal static class ApiEndpoints
         app.MapAlsSamples();
         app.MapAlsPage();
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<KubernetesOptions> options) =>
+        app.MapGet("/readyz", async (IHostApplicationLifetime lifetime, KubernetesCache kubernetes, IOptions<KubernetesOptions> options, IOptions<QueryStoreOptions> queryStore, StoreHealth storeHealth, CancellationToken ct) =>
         {
             if (!lifetime.ApplicationStarted.IsCancellationRequested)
             {
                 return Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
-            return kubernetes.Enabled && options.Value.ReadyRequiresKubernetesSync && !kubernetes.Synced
-                ? Results.Text("waiting for the first Kubernetes list", statusCode: StatusCodes.Status503ServiceUnavailable)
+            if (kubernetes.Enabled && options.Value.ReadyRequiresKubernetesSync && !kubernetes.Synced)
+            {
+                return Results.Text("waiting for the first Kubernetes list", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            // Answering from the store: not ready while the store cannot answer.
+            return queryStore.Value.UsesPrometheus && await storeHealth.ProblemAsync(ct).ConfigureAwait(false) is { } problem
+                ? Results.Text(problem, statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Text("ready");
         });
 

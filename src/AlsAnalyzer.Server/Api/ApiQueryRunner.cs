@@ -36,21 +36,9 @@ internal sealed class ApiQueryRunner(
     {
         var settings = api.Value;
         var now = time.GetUtcNow();
-        if (!WindowParser.TryParse(from, to, now, settings.DefaultQueryMinutes, out var window, out var error))
+        if (TryParse(settings, now, from, to, ns, limit, out var window, out var max) is { } bad)
         {
-            return Results.BadRequest(new { error });
-        }
-
-        if (ns is { Length: 0 })
-        {
-            return Results.BadRequest(new { error = "Query parameter 'namespace' is empty; omit it or name a namespace." });
-        }
-
-        var max = settings.DefaultQueryLimit;
-        if (limit is not null
-            && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max < 1 || max > settings.MaxQueryLimit))
-        {
-            return Results.BadRequest(new { error = $"Query parameter 'limit' is '{limit}'; expected a whole number from 1 to {settings.MaxQueryLimit} (Als:MaxQueryLimit)." });
+            return bad;
         }
 
         var query = new ApiQuery(window, ns, new QueryLimit(max), aggregator, aggregation.Value.Retention.OldestMinute(now));
@@ -64,6 +52,29 @@ internal sealed class ApiQueryRunner(
         return bytes is null
             ? Results.NotFound(new { error = notFound })
             : Results.Bytes(bytes, "application/json; charset=utf-8");
+    }
+
+    /// <summary>Parses a query's window, namespace and limit; a 400 naming the bad parameter, or null when they are good.</summary>
+    internal static IResult? TryParse(ApiOptions settings, DateTimeOffset now, string? from, string? to, string? ns, string? limit, out QueryWindow window, out int max)
+    {
+        max = settings.DefaultQueryLimit;
+        if (!WindowParser.TryParse(from, to, now, settings.DefaultQueryMinutes, out window, out var error))
+        {
+            return Results.BadRequest(new { error });
+        }
+
+        if (ns is { Length: 0 })
+        {
+            return Results.BadRequest(new { error = "Query parameter 'namespace' is empty; omit it or name a namespace." });
+        }
+
+        if (limit is not null
+            && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max < 1 || max > settings.MaxQueryLimit))
+        {
+            return Results.BadRequest(new { error = $"Query parameter 'limit' is '{limit}'; expected a whole number from 1 to {settings.MaxQueryLimit} (Als:MaxQueryLimit)." });
+        }
+
+        return null;
     }
 
     private byte[]? Answer<T>(ApiQuery query, Func<ApiQuery, T?> run, int maxBytes)

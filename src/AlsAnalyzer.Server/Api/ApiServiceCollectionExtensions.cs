@@ -1,5 +1,6 @@
 using AlsAnalyzer.Server.Hosting;
 using AlsAnalyzer.Server.Metrics;
+using AlsAnalyzer.Server.StoreQueries;
 
 namespace AlsAnalyzer.Server.Api;
 
@@ -10,5 +11,6 @@ internal static class ApiServiceCollectionExtensions
         services.AddAlsSettings<ApiOptions>(configuration)
             .AddSingleton<QueryScheduler>()
             .AddSingleton<ApiQueryRunner>()
-            .AddAlsSelfMetrics<ApiMetrics>();
+            .AddAlsSelfMetrics<ApiMetrics>()
+            .AddAlsStoreQueries(configuration);
 }

@@ -19,13 +19,30 @@ internal sealed class RemoteWriteOptions : ISettings
     /// <summary>Samples waiting to be sent at most; past it the oldest waiting snapshots are dropped (counted).</summary>
     public int RemoteWriteMaxQueuedSamples { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// This replica's name, added to every remote-written series as the <c>replica</c> label so
+    /// that replicas sharing a store never overwrite each other's series; empty: the
+    /// <c>POD_NAME</c> environment variable, else the host name.
+    /// </summary>
+    public string ReplicaName { get; set; } = string.Empty;
+
     public bool Enabled => RemoteWriteUrl.Length > 0;
+
+    /// <summary><see cref="ReplicaName"/>, else <c>POD_NAME</c>, else the host name.</summary>
+    public string EffectiveReplicaName => ReplicaName.Length > 0 ? ReplicaName
+        : Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod
+        : Environment.MachineName;
 
     public void Validate(SettingErrors errors)
     {
         if (Enabled && !(Uri.TryCreate(RemoteWriteUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
             errors.Add($"{nameof(RemoteWriteUrl)} must be an absolute http(s) URL (got '{RemoteWriteUrl}')");
+        }
+
+        if (ReplicaName.Length > 253)
+        {
+            errors.Add($"{nameof(ReplicaName)} is {ReplicaName.Length} characters long; at most 253 (a Kubernetes object name)");
         }
 
         errors.Range(nameof(RemoteWriteIntervalSeconds), RemoteWriteIntervalSeconds, 1, 3600);

@@ -10,30 +10,37 @@ internal static class RemoteWriteRequests
     private const string NameLabel = "__name__";
     private const string LeLabel = "le";
 
-    // Label indexes sorted by name, with -1 where "le" goes ("__name__" sorts first).
+    /// <summary>The external label naming the replica that wrote a series.</summary>
+    public const string ReplicaLabel = "replica";
+
+    private const int LeIndex = -1;
+    private const int ReplicaIndex = -2;
+
+    // Label indexes sorted by name, with -1 where "le" goes and -2 where "replica" goes ("__name__" sorts first).
     private static readonly int[] SortedWithLe = Sorted();
 
     private static readonly string[] LeValues =
         [.. IstioNames.Bounds.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture)), "+Inf"];
 
-    public static WriteRequest Build(List<(IstioSeries Series, IstioCounts Counts)> snapshot, long timestampMs, out int samples)
+    public static WriteRequest Build(List<(IstioSeries Series, IstioCounts Counts)> snapshot, long timestampMs, string replica, out int samples)
     {
         var request = new WriteRequest();
+        var replicaLabel = new Label { Name = ReplicaLabel, Value = replica };
         foreach (var (series, c) in snapshot)
         {
             if (series.Tcp)
             {
-                Add(request, series, IstioNames.TcpSent, null, c.TcpSentBytes, timestampMs);
-                Add(request, series, IstioNames.TcpReceived, null, c.TcpReceivedBytes, timestampMs);
-                Add(request, series, IstioNames.TcpOpened, null, c.TcpOpened, timestampMs);
-                Add(request, series, IstioNames.TcpClosed, null, c.TcpClosed, timestampMs);
+                Add(request, replicaLabel, series, IstioNames.TcpSent, null, c.TcpSentBytes, timestampMs);
+                Add(request, replicaLabel, series, IstioNames.TcpReceived, null, c.TcpReceivedBytes, timestampMs);
+                Add(request, replicaLabel, series, IstioNames.TcpOpened, null, c.TcpOpened, timestampMs);
+                Add(request, replicaLabel, series, IstioNames.TcpClosed, null, c.TcpClosed, timestampMs);
                 continue;
             }
 
-            Add(request, series, IstioNames.Requests, null, c.Requests, timestampMs);
-            Histogram(request, series, IstioNames.Duration, c, IstioCounts.DurationOffset, c.DurationMicrosSum / 1000.0, timestampMs);
-            Histogram(request, series, IstioNames.RequestBytes, c, IstioCounts.RequestBytesOffset, c.RequestBytesSum, timestampMs);
-            Histogram(request, series, IstioNames.ResponseBytes, c, IstioCounts.ResponseBytesOffset, c.ResponseBytesSum, timestampMs);
+            Add(request, replicaLabel, series, IstioNames.Requests, null, c.Requests, timestampMs);
+            Histogram(request, replicaLabel, series, IstioNames.Duration, c, IstioCounts.DurationOffset, c.DurationMicrosSum / 1000.0, timestampMs);
+            Histogram(request, replicaLabel, series, IstioNames.RequestBytes, c, IstioCounts.RequestBytesOffset, c.RequestBytesSum, timestampMs);
+            Histogram(request, replicaLabel, series, IstioNames.ResponseBytes, c, IstioCounts.ResponseBytesOffset, c.ResponseBytesSum, timestampMs);
         }
 
         samples = request.Timeseries.Count;
@@ -54,26 +61,32 @@ internal static class RemoteWriteRequests
     private static MetricMetadata Metadata(string family, MetricMetadata.Types.MetricType type) =>
         new() { MetricFamilyName = family, Type = type };
 
-    private static void Histogram(WriteRequest request, IstioSeries series, string name, IstioCounts c, int offset, double sum, long timestampMs)
+    private static void Histogram(WriteRequest request, Label replica, IstioSeries series, string name, IstioCounts c, int offset, double sum, long timestampMs)
     {
         long cumulative = 0;
         for (var i = 0; i < IstioNames.Buckets; i++)
         {
             cumulative += c.Buckets[offset + i];
-            Add(request, series, name + "_bucket", LeValues[i], cumulative, timestampMs);
+            Add(request, replica, series, name + "_bucket", LeValues[i], cumulative, timestampMs);
         }
 
-        Add(request, series, name + "_sum", null, sum, timestampMs);
-        Add(request, series, name + "_count", null, cumulative, timestampMs);
+        Add(request, replica, series, name + "_sum", null, sum, timestampMs);
+        Add(request, replica, series, name + "_count", null, cumulative, timestampMs);
     }
 
-    private static void Add(WriteRequest request, IstioSeries series, string name, string? le, double value, long timestampMs)
+    private static void Add(WriteRequest request, Label replica, IstioSeries series, string name, string? le, double value, long timestampMs)
     {
         var ts = new TimeSeries();
         ts.Labels.Add(new Label { Name = NameLabel, Value = name });
         foreach (var index in SortedWithLe)
         {
-            if (index < 0)
+            if (index == ReplicaIndex)
+            {
+                ts.Labels.Add(replica);
+                continue;
+            }
+
+            if (index == LeIndex)
             {
                 if (le is not null)
                 {
@@ -97,7 +110,7 @@ internal static class RemoteWriteRequests
 
     private static int[] Sorted()
     {
-        var names = IstioNames.Labels.Select((n, i) => (Name: n, Index: i)).Append((Name: LeLabel, Index: -1));
+        var names = IstioNames.Labels.Select((n, i) => (Name: n, Index: i)).Append((Name: LeLabel, Index: LeIndex)).Append((Name: ReplicaLabel, Index: ReplicaIndex));
         return [.. names.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => p.Index)];
     }
 }

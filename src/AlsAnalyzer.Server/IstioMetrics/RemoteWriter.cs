@@ -12,6 +12,9 @@ namespace AlsAnalyzer.Server.IstioMetrics;
 /// and network errors are retried with exponential backoff (up to <see cref="MaxAttempts"/>
 /// attempts), 4xx never. The queue is bounded in samples: when full, its oldest requests are
 /// dropped and counted. Counters are cumulative, so a lost request loses resolution, not counts.
+/// At shutdown, once every ingest stream has drained, the shards are folded and what is still
+/// queued is sent with a last snapshot (held series published), within
+/// <c>RemoteWriteTimeoutSeconds</c> and the host's shutdown time.
 /// </summary>
 internal sealed partial class RemoteWriter(
     IstioSeriesStore store,
@@ -19,7 +22,7 @@ internal sealed partial class RemoteWriter(
     IOptions<RemoteWriteOptions> options,
     IOptions<AggregationOptions> aggregation,
     TimeProvider time,
-    ILogger<RemoteWriter> logger) : BackgroundService
+    ILogger<RemoteWriter> logger) : BackgroundService, IHostedLifecycleService
 {
     public const int MaxAttempts = 6;
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
@@ -33,6 +36,7 @@ internal sealed partial class RemoteWriter(
     private long _failed;
     private long _dropped;
     private long _lastSuccessMs;
+    private int _finalFlushed;
 
     public long SamplesSent => Interlocked.Read(ref _sent);
 
@@ -87,17 +91,81 @@ internal sealed partial class RemoteWriter(
         }
     }
 
-    private void Snapshot(int maxQueued)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs after every hosted service stopped, the web server included: every stream has drained, so the last push is complete.</summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        aggregator.Flush(aggregation.Value.Retention.OldestMinute(time.GetUtcNow()));
-        var snapshot = store.Snapshot(out var timestampMs);
-        if (snapshot.Count == 0)
+        var settings = options.Value;
+        if (!settings.Enabled || Interlocked.Exchange(ref _finalFlushed, 1) != 0)
         {
             return;
         }
 
-        var request = RemoteWriteRequests.Build(snapshot, timestampMs, out var samples);
-        var body = RemoteWriteRequests.Encode(request);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(settings.RemoteWriteTimeoutSeconds));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(settings.RemoteWriteTimeoutSeconds) };
+        var url = new Uri(settings.RemoteWriteUrl);
+        var sentBefore = SamplesSent;
+        try
+        {
+            // New series first at 0 (a counter's first sample must be 0 for increase() to count it),
+            // then every series with everything folded, one millisecond or more later.
+            (byte[] Body, int Samples)? first = null;
+            aggregator.Flush(aggregation.Value.Retention.OldestMinute(time.GetUtcNow()));
+            if (store.Counts().Held > 0)
+            {
+                first = Build(out var firstMs);
+                store.ReleaseAllHeld();
+                while (time.GetUtcNow().ToUnixTimeMilliseconds() <= firstMs)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(1), time, deadline.Token).ConfigureAwait(false);
+                }
+            }
+
+            var last = Build(out _);
+            List<(byte[] Body, int Samples)> pending;
+            lock (_queueLock)
+            {
+                pending = [.. _queue];
+                _queue.Clear();
+                Interlocked.Exchange(ref _queuedSamples, 0);
+            }
+
+            if (first is { } f)
+            {
+                pending.Add(f);
+            }
+
+            if (last is { } l)
+            {
+                pending.Add(l);
+            }
+
+            foreach (var (body, samples) in pending)
+            {
+                await SendAsync(http, url, body, samples, deadline.Token).ConfigureAwait(false);
+            }
+
+            LogFinalFlush(logger, SamplesSent - sentBefore, pending.Count);
+        }
+        catch (OperationCanceledException)
+        {
+            LogFinalFlushCut(logger, settings.RemoteWriteTimeoutSeconds);
+        }
+    }
+
+    private void Snapshot(int maxQueued)
+    {
+        if (Build(out _) is not var (body, samples))
+        {
+            return;
+        }
+
         lock (_queueLock)
         {
             // Oldest first out: the newest snapshot carries every counter's latest value.
@@ -119,6 +187,20 @@ internal sealed partial class RemoteWriter(
         }
 
         _queued.Release();
+    }
+
+    /// <summary>Folds the shards and encodes one snapshot of every series; null when there is none.</summary>
+    private (byte[] Body, int Samples)? Build(out long timestampMs)
+    {
+        aggregator.Flush(aggregation.Value.Retention.OldestMinute(time.GetUtcNow()));
+        var snapshot = store.Snapshot(out timestampMs);
+        if (snapshot.Count == 0)
+        {
+            return null;
+        }
+
+        var request = RemoteWriteRequests.Build(snapshot, timestampMs, options.Value.EffectiveReplicaName, out var samples);
+        return (RemoteWriteRequests.Encode(request), samples);
     }
 
     private async Task SendLoopAsync(HttpClient http, Uri url, CancellationToken stoppingToken)
@@ -198,6 +280,12 @@ internal sealed partial class RemoteWriter(
 
     [LoggerMessage(1302, LogLevel.Warning, "Remote write failed {Attempts} times ({Problem}); {Samples} samples dropped")]
     private static partial void LogGaveUp(ILogger logger, int attempts, int samples, string problem);
+
+    [LoggerMessage(1304, LogLevel.Information, "Remote write at shutdown: {Samples} samples sent in {Requests} requests")]
+    private static partial void LogFinalFlush(ILogger logger, long samples, int requests);
+
+    [LoggerMessage(1305, LogLevel.Warning, "Remote write at shutdown cut short after {Seconds} s (RemoteWriteTimeoutSeconds or the shutdown time); the last samples may be missing")]
+    private static partial void LogFinalFlushCut(ILogger logger, int seconds);
 
     [LoggerMessage(1303, LogLevel.Error, "Remote write snapshot failed")]
     private static partial void LogSnapshotFailed(ILogger logger, Exception exception);

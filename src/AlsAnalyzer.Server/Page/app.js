@@ -721,7 +721,10 @@
     state.edge = sel.edge || '';
     writeHash();
     markSelection();
-    showSelection().then(() => $('details').focus());
+    // Focus follows the details only if they are still what was chosen: a slow answer must not
+    // take the focus from wherever the user went meanwhile (Escape, another node).
+    const chosen = `${state.node}|${state.edge}`;
+    showSelection().then(() => { if (`${state.node}|${state.edge}` === chosen) $('details').focus(); });
   }
 
   function markSelection() {

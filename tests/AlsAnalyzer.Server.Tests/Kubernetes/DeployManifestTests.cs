@@ -1,3 +1,4 @@
+using System.Globalization;
 using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Testing;
 using k8s;
@@ -18,6 +19,7 @@ public sealed class DeployManifestTests
         ["apps/v1/Deployment"] = typeof(V1Deployment),
         ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
         ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
+        ["policy/v1/PodDisruptionBudget"] = typeof(V1PodDisruptionBudget),
     };
 
     [Fact]
@@ -59,9 +61,79 @@ public sealed class DeployManifestTests
         Assert.Equal("http", ports[8080]);
     }
 
-    private static List<object> Load()
+    [Fact]
+    public void Scaled_TwoReplicasOnDifferentNodes_DisruptionBudget_ReadinessOnTheStore()
     {
-        var path = Path.Combine(Repository.Root, "deploy", "kubernetes", "alsanalyzer.yaml");
-        return KubernetesYaml.LoadAllFromString(File.ReadAllText(path), Kinds);
+        var objects = Load("scaled", "alsanalyzer-scaled.yaml");
+        var deployment = Assert.Single(objects.OfType<V1Deployment>());
+        var labels = deployment.Spec.Template.Metadata.Labels;
+        Assert.True(deployment.Spec.Replicas >= 2);
+        Assert.Equal(0, int.Parse(deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value, CultureInfo.InvariantCulture));
+
+        var antiAffinity = Assert.Single(deployment.Spec.Template.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution);
+        Assert.Equal("kubernetes.io/hostname", antiAffinity.TopologyKey);
+        Assert.Equal(labels, antiAffinity.LabelSelector.MatchLabels);
+
+        var budget = Assert.Single(objects.OfType<V1PodDisruptionBudget>());
+        Assert.Equal(labels, budget.Spec.Selector.MatchLabels);
+        Assert.InRange(int.Parse(budget.Spec.MinAvailable.Value, CultureInfo.InvariantCulture), 1, deployment.Spec.Replicas!.Value - 1);
+
+        var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
+        Assert.Equal("/readyz", container.ReadinessProbe.HttpGet.Path);
+        Assert.Equal("metadata.name", container.Env.Single(e => e.Name == "POD_NAME").ValueFrom.FieldRef.FieldPath);
+        Assert.InRange(deployment.Spec.Template.Spec.TerminationGracePeriodSeconds!.Value, 20, 60);
+
+        // No volume holds history: the replicas are interchangeable.
+        Assert.Empty(objects.OfType<V1PersistentVolumeClaim>());
+        Assert.DoesNotContain(deployment.Spec.Template.Spec.Volumes, v => v.PersistentVolumeClaim is not null);
+    }
+
+    [Fact]
+    public void Scaled_WritesToAndQueriesTheVictoriaMetricsItShipsWith()
+    {
+        var env = Assert.Single(Assert.Single(Load("scaled", "alsanalyzer-scaled.yaml").OfType<V1Deployment>()).Spec.Template.Spec.Containers).Env
+            .Where(e => e.Value is not null)
+            .ToDictionary(e => e.Name, e => e.Value);
+        var store = Load("scaled", "victoria-metrics.yaml");
+        var service = Assert.Single(store.OfType<V1Service>());
+        var deployment = Assert.Single(store.OfType<V1Deployment>());
+        var claim = Assert.Single(store.OfType<V1PersistentVolumeClaim>());
+        Assert.Equal(deployment.Spec.Template.Metadata.Labels, service.Spec.Selector);
+        Assert.Equal(claim.Metadata.Name, Assert.Single(deployment.Spec.Template.Spec.Volumes).PersistentVolumeClaim.ClaimName);
+        var url = $"http://{service.Metadata.Name}.{service.Metadata.NamespaceProperty}.svc:{Assert.Single(service.Spec.Ports).Port}";
+
+        Assert.Equal("prometheus", env["Als__QueryStore"]);
+        Assert.Equal(url, env["Als__PrometheusUrl"]);
+        Assert.Equal(url + "/api/v1/write", env["Als__RemoteWriteUrl"]);
+
+        // Every setting named exists (a typo would be silently ignored by the binder).
+        using var app = AlsAnalyzer.Server.Hosting.AlsHost.Build([.. env.Where(e => e.Key.StartsWith("Als__", StringComparison.Ordinal)).Select(e => $"--Als:{e.Key[5..]}={e.Value}")]);
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+        Assert.All(env.Keys.Where(k => k.StartsWith("Als__", StringComparison.Ordinal)), k => Assert.Contains($"`{k}`", readme, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Scaled_IngestKeepsNotReadyReplicas_ApiDoesNot()
+    {
+        var services = Load("scaled", "alsanalyzer-scaled.yaml").OfType<V1Service>().ToDictionary(s => s.Spec.Ports.Single().Port);
+
+        Assert.Equal("grpc-als", services[11800].Spec.Ports.Single().Name);
+        Assert.True(services[11800].Spec.PublishNotReadyAddresses);
+        Assert.NotEqual(true, services[8080].Spec.PublishNotReadyAddresses);
+    }
+
+    [Fact]
+    public void Scaled_GrantsWhatTheSingleReplicaManifestGrants()
+    {
+        var single = Load().OfType<V1ClusterRole>().Single();
+        var scaled = Load("scaled", "alsanalyzer-scaled.yaml").OfType<V1ClusterRole>().Single();
+
+        Assert.Equal(KubernetesYaml.Serialize(single), KubernetesYaml.Serialize(scaled));
+    }
+
+    private static List<object> Load(params string[] path)
+    {
+        var file = Path.Combine([Repository.Root, "deploy", "kubernetes", .. path.Length == 0 ? ["alsanalyzer.yaml"] : path]);
+        return KubernetesYaml.LoadAllFromString(File.ReadAllText(file), Kinds);
     }
 }

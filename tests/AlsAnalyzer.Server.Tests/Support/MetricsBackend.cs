@@ -73,22 +73,22 @@ internal sealed class MetricsBackend : IAsyncDisposable
             "/-/ready");
     }
 
-    /// <summary>VictoriaMetrics, instant queries seeing fresh samples at once.</summary>
-    public static Task<MetricsBackend> StartVictoriaMetricsAsync()
+    /// <summary>VictoriaMetrics, instant queries seeing fresh samples at once; on <paramref name="port"/> if given.</summary>
+    public static Task<MetricsBackend> StartVictoriaMetricsAsync(int? port = null)
     {
         var dir = Directory.CreateTempSubdirectory("als-victoria-");
-        var port = FreePort();
+        var listen = port ?? FreePort();
         return StartAsync(
             "victoria-metrics",
             [
                 $"-storageDataPath={Path.Combine(dir.FullName, "data")}",
-                $"-httpListenAddr=127.0.0.1:{port}",
+                $"-httpListenAddr=127.0.0.1:{listen}",
                 "-search.latencyOffset=0s",
                 "-search.disableCache",
                 "-retentionPeriod=1d",
             ],
             dir,
-            port,
+            listen,
             "/health");
     }
 

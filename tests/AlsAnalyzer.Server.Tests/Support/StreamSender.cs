@@ -47,6 +47,43 @@ internal sealed class StreamSender
         await Task.WhenAll(streams);
     }
 
+    /// <summary>
+    /// As a proxy with two worker threads behind a Service of several replicas: each proxy's
+    /// entries alternate between two streams, and its two streams go to different
+    /// <paramref name="clients"/> (so both sides of a call, and both halves of one proxy's log,
+    /// are split across replicas).
+    /// </summary>
+    public async Task SendSplitAsync(IReadOnlyList<AlsClient> clients, int batch = 7)
+    {
+        var streams = new List<Task>();
+        var proxy = 0;
+        foreach (var (node, http, tcp) in _byProxy.Values)
+        {
+            for (var worker = 0; worker < 2; worker++)
+            {
+                var client = clients[(proxy + worker) % clients.Count];
+                var w = worker;
+                var httpPart = http.Where((_, i) => i % 2 == w).ToList();
+
+                // A TCP connection lives on one worker: its periodic and final entries (added in pairs) stay together.
+                var tcpPart = tcp.Where((_, i) => (i / 2) % 2 == w).ToList();
+                if (httpPart.Count > 0)
+                {
+                    streams.Add(client.SendAsync(Batches(httpPart, batch).Select((b, i) => Calls.HttpMessage(b, i == 0 ? node : null)), cancellationToken: TestContext.Current.CancellationToken));
+                }
+
+                if (tcpPart.Count > 0)
+                {
+                    streams.Add(client.SendAsync(Batches(tcpPart, batch).Select((b, i) => Calls.TcpMessage(b, i == 0 ? node : null)), cancellationToken: TestContext.Current.CancellationToken));
+                }
+            }
+
+            proxy++;
+        }
+
+        await Task.WhenAll(streams);
+    }
+
     private static IEnumerable<List<T>> Batches<T>(List<T> items, int size)
     {
         for (var i = 0; i < items.Count; i += size)
