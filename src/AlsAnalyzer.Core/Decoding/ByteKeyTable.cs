@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace AlsAnalyzer.Core.Decoding;
@@ -20,8 +21,11 @@ namespace AlsAnalyzer.Core.Decoding;
 /// <item>The hash is XXH3 with a seed drawn at start-up, so which keys collide is not known in
 /// advance to whoever sends them.</item>
 /// <item>Bounded in keys (<see cref="Capacity"/>) and in bytes (<see cref="ByteCapacity"/>: the
-/// slot array, keys longer than 16 bytes and the values, as the owner's size function estimates
-/// them). An add that would pass either bound starts a new generation: the table is emptied
+/// slot array at its real length with its header, keys longer than 16 bytes as the arrays they
+/// are kept in, and the values, as the owner's size function estimates them). Growing doubles
+/// the slot array and holds the old one and the new one at once, so an add whose growth would
+/// pass the byte bound, counting both arrays, does not grow: like an add that would pass either
+/// bound, it starts a new generation first. A new generation: the table is emptied
 /// (a new slot array; readers still on the old one finish their lookup there) and counted in
 /// <see cref="Resets"/>. Keys in use come back on their next sight, and a flood of new keys
 /// cannot pin the table full and leave the keys of a later deploy uncached.</item>
@@ -35,10 +39,10 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
     private const int InlineBytes = ShortBytes.Max;
     private const int InitialSlots = 64;
 
-    // A slot: hash, two inline key words, length (padded), two references.
-    private const int SlotBytes = 48;
+    // A slot: hash, two inline key words, length (padded), two references (48 bytes on 64-bit).
+    private static readonly int SlotBytes = Unsafe.SizeOf<Slot>();
 
-    // An array's header, for long keys kept.
+    // An array's header (object header, method table, length) on 64-bit.
     private const int ArrayOverhead = 24;
 
     private static readonly long Seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
@@ -47,7 +51,7 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
     private Slot[] _slots = new Slot[InitialSlots];
     private readonly Func<TValue, long>? _valueBytes;
     private int _count;
-    private long _bytes = InitialSlots * SlotBytes;
+    private long _bytes = SlotArrayBytes(InitialSlots);
     private long _overflow;
     private long _resets;
     private long _tooLong;
@@ -78,7 +82,7 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
 
     public int MaxKeyBytes { get; }
 
-    /// <summary>Bytes held now, estimated: the slot array, long keys and the values' own bytes.</summary>
+    /// <summary>Bytes held now, estimated: the slot array, long keys and the values' own bytes; never above <see cref="ByteCapacity"/>, nor is any growth's peak (old and new slot arrays at once).</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Values made but not kept because one key and value alone pass the table's bounds.</summary>
@@ -161,8 +165,8 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
             return value;
         }
 
-        var entryBytes = (key.Length > InlineBytes ? key.Length + ArrayOverhead : 0) + (_valueBytes?.Invoke(value) ?? 0);
-        if (Capacity == 0 || (InitialSlots * SlotBytes) + entryBytes > ByteCapacity)
+        var entryBytes = (key.Length > InlineBytes ? KeyArrayBytes(key.Length) : 0) + (_valueBytes?.Invoke(value) ?? 0);
+        if (Capacity == 0 || SlotArrayBytes(InitialSlots) + entryBytes > ByteCapacity)
         {
             Interlocked.Increment(ref _overflow);
             return value;
@@ -185,24 +189,26 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
                 return raced;
             }
 
-            // Half full at most, so that probes stay short.
+            // Half full at most, so that probes stay short. Growing allocates the doubled array
+            // while the current one (counted in _bytes) is still held: the peak counts both.
             var grow = (_count + 1) * 2 > slots.Length;
-            var after = _bytes + entryBytes + (grow ? (long)slots.Length * SlotBytes : 0);
-            if (_count >= Capacity || after > ByteCapacity)
+            var peak = _bytes + entryBytes + (grow ? SlotArrayBytes(slots.Length * 2) : 0);
+            if (_count >= Capacity || peak > ByteCapacity)
             {
                 // A new generation: readers still on the old array finish there.
                 slots = new Slot[InitialSlots];
                 Volatile.Write(ref _slots, slots);
                 Volatile.Write(ref _count, 0);
-                Volatile.Write(ref _bytes, InitialSlots * SlotBytes);
+                Volatile.Write(ref _bytes, SlotArrayBytes(InitialSlots));
                 Interlocked.Increment(ref _resets);
                 grow = false;
             }
 
             if (grow)
             {
-                Volatile.Write(ref _bytes, _bytes + ((long)slots.Length * SlotBytes));
+                var old = SlotArrayBytes(slots.Length);
                 slots = Grow(slots);
+                Volatile.Write(ref _bytes, _bytes - old + SlotArrayBytes(slots.Length));
             }
 
             Insert(slots, hash, key.Length, k0, k1, key.Length > InlineBytes ? key.ToArray() : null, value);
@@ -215,6 +221,15 @@ internal sealed class ByteKeyTable<TValue> : ICountedTable
             _writeLock.Exit();
         }
     }
+
+    /// <summary>The bytes of a slot array of <paramref name="slots"/> slots, header included.</summary>
+    internal static long SlotArrayBytes(int slots) => ArrayOverhead + ((long)slots * SlotBytes);
+
+    /// <summary>The bytes of a kept long key's array: header and the bytes rounded up to the 8-byte allocation unit.</summary>
+    internal static long KeyArrayBytes(int length) => ArrayOverhead + ((length + 7L) & ~7L);
+
+    /// <summary>Slots of the current generation's array.</summary>
+    internal int SlotCount => Volatile.Read(ref _slots).Length;
 
     private Slot[] Grow(Slot[] old)
     {

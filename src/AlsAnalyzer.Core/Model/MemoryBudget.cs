@@ -33,7 +33,7 @@ internal sealed record MemoryBudget(long TotalBytes)
     /// <summary>Open TCP connections tracked across all streams.</summary>
     public const string TcpConnections = "tcp_connections";
 
-    /// <summary>Working memory of the queries running at once (not enforced per byte: bounded by the series above, the query threads and the answer cap).</summary>
+    /// <summary>Working memory of the queries running at once: each gets its part, as a bound on the distinct edges it tallies (<c>TopologyQueries.WorkingEdgesFor</c>).</summary>
     public const string Queries = "queries";
 
     public static MemoryBudget FromMegabytes(int megabytes) => new(megabytes * 1024L * 1024L);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Model;
@@ -7,10 +8,25 @@ namespace AlsAnalyzer.Core.Query;
 /// <summary>
 /// The bounded answers: they stream over the window's minute buckets in place and fold full
 /// figures only for what they answer. Working memory is one <see cref="Traffic"/> per distinct
-/// edge in scope (about 100 bytes each, bounded by the ring's own series budget) plus the answer.
+/// edge in scope and the nodes' ranks, at most <see cref="QueryLimit.MaxWorkingEdges"/> edges
+/// (<see cref="WorkingEdgesFor"/> sizes it from the query's share of the memory budget); the
+/// edges met past it fold into the overflow edge of their protocol, counted in the answer.
 /// </summary>
 internal static partial class TopologyQueries
 {
+    /// <summary>
+    /// Bytes one working edge may take at most: its traffic entry (key, <see cref="Traffic"/>, hash
+    /// and link, about 72 bytes), up to two node ranks (about 40 bytes each), each twice over for a
+    /// dictionary's spare capacity and once more while it resizes (old and new arrays at once).
+    /// </summary>
+    public const int WorkingEdgeBytes = 512;
+
+    /// <summary>The least working set a query is given, whatever its share: answers stay useful in a small budget.</summary>
+    public const int MinWorkingEdges = 4_096;
+
+    /// <summary>The working edges that fit in <paramref name="bytes"/> (one query's share of the budget).</summary>
+    public static int WorkingEdgesFor(long bytes) => (int)Math.Clamp(bytes / WorkingEdgeBytes, MinWorkingEdges, int.MaxValue);
+
     /// <summary>
     /// The graph in the window, limited to the <paramref name="limit"/> busiest nodes and, among
     /// the edges between them, the <paramref name="limit"/> busiest edges. With a namespace, that
@@ -24,7 +40,8 @@ internal static partial class TopologyQueries
         Func<NodeRef, NodeRef, ClusterDto?>? upstream = null)
     {
         // Pass 1: traffic per edge in scope (two longs per side, no figures).
-        var traffic = TrafficByEdge(slices, ns);
+        var working = TrafficByEdge(slices, ns, limit.MaxWorkingEdges);
+        var traffic = working.Edges;
         long totalCalls = 0;
         var nodeTraffic = new Dictionary<NodeRef, Rank>();
         foreach (var (key, t) in traffic)
@@ -90,6 +107,12 @@ internal static partial class TopologyQueries
                 {
                     target.Merge(stats);
                 }
+                else if (working.Folded > 0 && InScope(key, ns) && !traffic.ContainsKey(key)
+                    && kept.TryGetValue(OverflowOf(key), out var overflow))
+                {
+                    // Folded in pass 1: its figures go where its traffic was ranked.
+                    overflow.Merge(stats);
+                }
             }
 
             foreach (var gateway in slice.Gateways)
@@ -116,12 +139,15 @@ internal static partial class TopologyQueries
             .ToList();
         var omittedNodes = nodeTraffic.Count - shown.Count;
         var omittedEdges = traffic.Count - kept.Count;
-        var truncated = omittedNodes > 0 || omittedEdges > 0;
+        var truncated = omittedNodes > 0 || omittedEdges > 0 || working.Folded > 0;
         return new TopologyDto(window.From, window.To, nodes, edges)
         {
             Truncated = truncated,
             Omitted = truncated
                 ? new OmittedDto(omittedNodes, omittedEdges, null, null, null, totalCalls - keptCalls, OmittedDto.Share(totalCalls - keptCalls, totalCalls))
+                {
+                    EdgesFolded = working.Folded > 0 ? working.Folded : null,
+                }
                 : null,
         };
     }
@@ -132,9 +158,18 @@ internal static partial class TopologyQueries
     /// </summary>
     public static ServicesDto Services(IReadOnlyList<EdgeSlice> slices, QueryWindow window, string? ns, QueryLimit limit)
     {
-        var traffic = TrafficByEdge(slices, ns: null);
-        var inbound = new Dictionary<NodeRef, Rank>();
+        // Edges folded past the working bound are not ranked (their target is not known later),
+        // but their inbound calls count in the total, hence in what the answer left out.
         long totalCalls = 0;
+        var working = TrafficByEdge(slices, ns: null, limit.MaxWorkingEdges, (key, stats) =>
+        {
+            if (InScope(key.Target, ns))
+            {
+                totalCalls += PreferredCalls(stats);
+            }
+        });
+        var traffic = working.Edges;
+        var inbound = new Dictionary<NodeRef, Rank>();
         foreach (var (key, t) in traffic)
         {
             if (InScope(key.Source, ns))
@@ -168,7 +203,7 @@ internal static partial class TopologyQueries
         {
             foreach (var (key, stats) in slice.Edges)
             {
-                if (sums.TryGetValue(key.Target, out var sum))
+                if (sums.TryGetValue(key.Target, out var sum) && traffic.ContainsKey(key))
                 {
                     // The side a folded window would prefer for this edge: the server's if it reported at all.
                     var side = traffic[key].HasServer ? stats.Server : stats.Client;
@@ -199,34 +234,66 @@ internal static partial class TopologyQueries
         }
 
         var omitted = inbound.Count - list.Count;
+        var truncated = omitted > 0 || working.Folded > 0;
         return new ServicesDto(window.From, window.To, list)
         {
-            Truncated = omitted > 0,
-            Omitted = omitted > 0
+            Truncated = truncated,
+            Omitted = truncated
                 ? new OmittedDto(null, null, omitted, null, null, totalCalls - keptCalls, OmittedDto.Share(totalCalls - keptCalls, totalCalls))
+                {
+                    EdgesFolded = working.Folded > 0 ? working.Folded : null,
+                }
                 : null,
         };
     }
 
-    private static Dictionary<EdgeKey, Traffic> TrafficByEdge(IReadOnlyList<EdgeSlice> slices, string? ns)
+    /// <summary>
+    /// Traffic per distinct edge in scope, for at most <paramref name="maxEdges"/> edges (and the
+    /// overflow edge of each protocol): an edge first met when that many are tallied folds, in
+    /// every minute, into the overflow edge of its protocol, and each such edge-minute is counted
+    /// in <see cref="WorkingTraffic.Folded"/> and handed to <paramref name="folded"/>.
+    /// </summary>
+    internal static WorkingTraffic TrafficByEdge(IReadOnlyList<EdgeSlice> slices, string? ns, int maxEdges, Action<EdgeKey, EdgeStats>? folded = null)
     {
         var traffic = new Dictionary<EdgeKey, Traffic>();
+        long foldedCount = 0;
         foreach (var slice in slices)
         {
             foreach (var (key, stats) in slice.Edges)
             {
-                if (ns is not null && key.Source.Namespace != ns && key.Target.Namespace != ns)
+                if (!InScope(key, ns))
                 {
+                    continue;
+                }
+
+                ref var t = ref CollectionsMarshal.GetValueRefOrNullRef(traffic, key);
+                if (!Unsafe.IsNullRef(ref t))
+                {
+                    t.Add(stats);
+                    continue;
+                }
+
+                if (traffic.Count >= maxEdges)
+                {
+                    foldedCount++;
+                    folded?.Invoke(key, stats);
+                    CollectionsMarshal.GetValueRefOrAddDefault(traffic, OverflowOf(key), out _).Add(stats);
                     continue;
                 }
 
                 CollectionsMarshal.GetValueRefOrAddDefault(traffic, key, out _).Add(stats);
             }
-
         }
 
-        return traffic;
+        return new WorkingTraffic(traffic, foldedCount);
     }
+
+    private static bool InScope(EdgeKey key, string? ns) => ns is null || key.Source.Namespace == ns || key.Target.Namespace == ns;
+
+    private static EdgeKey OverflowOf(EdgeKey key) => new(NodeRef.Overflow, NodeRef.Overflow, key.Protocol);
+
+    /// <summary>The calls of one edge-minute as its preferred side reported them (the server's if it did).</summary>
+    private static long PreferredCalls(EdgeStats stats) => stats.Server?.Calls ?? stats.Client?.Calls ?? 0;
 
     private static bool InScope(NodeRef node, string? ns) => node.Kind == NodeKind.Service && (ns is null || node.Namespace == ns);
 
@@ -236,6 +303,9 @@ internal static partial class TopologyQueries
         NodeKind.External => "external",
         _ => gateways.Contains(node) ? "gateway" : "service",
     };
+
+    /// <summary>A query's working traffic: per tallied edge, and the edge-minutes folded past its bound.</summary>
+    internal sealed record WorkingTraffic(Dictionary<EdgeKey, Traffic> Edges, long Folded);
 
     /// <summary>The inbound figures of one service, summed over the preferred side of each inbound edge.</summary>
     private sealed class SummarySum

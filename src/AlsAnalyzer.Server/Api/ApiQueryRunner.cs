@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AlsAnalyzer.Core.Aggregation;
+using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Query;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,9 @@ namespace AlsAnalyzer.Server.Api;
 /// the <see cref="QueryScheduler"/> (503 with <c>Retry-After</c> when too many are waiting),
 /// serialises the answer there, and answers 404 when the query finds nothing. An answer over
 /// <see cref="ApiOptions.MaxQueryResponseBytes"/> is recomputed with a proportionally smaller
-/// limit (it then says <c>"truncated": true</c>), so no answer exceeds the cap.
+/// limit (it then says <c>"truncated": true</c>), so no answer exceeds the cap. Each query's
+/// working set is bounded by the memory budget's <c>queries</c> share split between the
+/// <see cref="ApiOptions.MaxConcurrentQueries"/> that may run at once.
 /// </summary>
 internal sealed class ApiQueryRunner(
     Aggregator aggregator,
@@ -20,6 +23,7 @@ internal sealed class ApiQueryRunner(
     TimeProvider time,
     IOptions<ApiOptions> api,
     IOptions<AggregationOptions> aggregation,
+    IOptions<MemoryOptions> memory,
     IOptions<JsonOptions> json)
 {
     /// <summary>Seconds a refused client is told to wait: queries take milliseconds to a second.</summary>
@@ -41,7 +45,8 @@ internal sealed class ApiQueryRunner(
             return bad;
         }
 
-        var query = new ApiQuery(window, ns, new QueryLimit(max), aggregator, aggregation.Value.Retention.OldestMinute(now));
+        var workingEdges = TopologyQueries.WorkingEdgesFor(memory.Value.Budget.QueryBytes / settings.MaxConcurrentQueries);
+        var query = new ApiQuery(window, ns, new QueryLimit(max, workingEdges), aggregator, aggregation.Value.Retention.OldestMinute(now));
         var scheduled = scheduler.TrySchedule(() => Answer(query, run, settings.MaxQueryResponseBytes));
         if (scheduled is null)
         {
@@ -97,7 +102,7 @@ internal sealed class ApiQueryRunner(
 
             // Items are of similar size: scale the limit to the cap, with a tenth to spare.
             var scaled = (int)(query.Limit.Max * (maxBytes / (double)bytes.Length) * 0.9);
-            query = query with { Limit = new QueryLimit(Math.Clamp(scaled, 1, query.Limit.Max - 1)) };
+            query = query with { Limit = query.Limit with { Max = Math.Clamp(scaled, 1, query.Limit.Max - 1) } };
         }
     }
 

@@ -145,6 +145,64 @@ public sealed class BoundedQueriesTests
         Assert.Equal(1, detail.Omitted.Calls);
     }
 
+    [Theory]
+    [InlineData(100)]
+    [InlineData(4)]
+    public void Topology_MoreDistinctEdgesThanTheWorkingBound_BoundedWorkingSetAndTotalsAddUp(int limit)
+    {
+        // Arrange: 30 callers of a hub (caller i makes i calls a minute) over two minutes; 10 working edges.
+        var hub = Node("hub");
+        for (var i = 1; i <= 30; i++)
+        {
+            Record(Minute - 1, Node("c" + i), hub, ReporterSide.Server, calls: i);
+            Record(Minute, Node("c" + i), hub, ReporterSide.Server, calls: i);
+        }
+
+        var total = 2 * Enumerable.Range(1, 30).Sum();
+        var bound = new QueryLimit(limit, MaxWorkingEdges: 10);
+
+        // Act
+        var working = TopologyQueries.TrafficByEdge(Slices(), ns: null, bound.MaxWorkingEdges);
+        var topology = TopologyQueries.Topology(Slices(), Window, ns: null, bound);
+
+        // Assert: 10 edges tallied and the overflow edge of their protocol; the other 20 edges
+        // folded in both minutes; what the answer shows and what it says it left out make the whole.
+        Assert.Equal(11, working.Edges.Count);
+        Assert.Contains(new EdgeKey(NodeRef.Overflow, NodeRef.Overflow, TrafficProtocol.Http), working.Edges.Keys);
+        Assert.Equal(40, working.Folded);
+        Assert.Equal(total, working.Edges.Values.Sum(t => t.Calls));
+        Assert.True(topology.Truncated);
+        Assert.Equal(40, topology.Omitted!.EdgesFolded);
+        Assert.True(topology.Edges.Count <= Math.Min(limit, 11));
+        Assert.Equal(total, topology.Edges.Sum(e => e.Requests) + topology.Omitted.Calls);
+        var overflow = topology.Edges.SingleOrDefault(e => e.Source == NodeRef.Overflow.Id);
+        if (overflow is not null)
+        {
+            // Shown, the overflow edge carries the folded edges' figures, as ranked.
+            Assert.Equal(working.Edges[new EdgeKey(NodeRef.Overflow, NodeRef.Overflow, TrafficProtocol.Http)].Calls, overflow.Requests);
+        }
+    }
+
+    [Fact]
+    public void Services_MoreDistinctEdgesThanTheWorkingBound_FoldedCallsCountAsOmitted()
+    {
+        // Arrange
+        var hub = Node("hub");
+        for (var i = 1; i <= 30; i++)
+        {
+            Record(Minute, Node("c" + i), hub, ReporterSide.Server, calls: i);
+        }
+
+        // Act
+        var services = TopologyQueries.Services(Slices(), Window, ns: null, new QueryLimit(100, MaxWorkingEdges: 10));
+
+        // Assert: the hub is listed with the calls of its tallied edges; the folded ones are omitted, and the sum holds.
+        Assert.True(services.Truncated);
+        Assert.Equal(20, services.Omitted!.EdgesFolded);
+        Assert.True(services.Omitted.Calls > 0);
+        Assert.Equal(Enumerable.Range(1, 30).Sum(), services.Services.Sum(s => s.Requests) + services.Omitted.Calls);
+    }
+
     [Fact]
     public void FoldFor_OtherServicesEdges_NotCopied()
     {
