@@ -145,14 +145,17 @@ internal sealed class IstioSeriesStore : IShardTables
             return;
         }
 
-        var series = tcp
-            ? _overflowTcp ??= new IstioSeries(OverflowValues("tcp"), tcp: true, now, held: false)
-            : _overflowHttp ??= new IstioSeries(OverflowValues("http"), tcp: false, now, held: false);
+        var series = Overflow(tcp, now);
         _foldedRecords += cell.Records;
         series.Published.Add(cell);
         series.LastUpdateMs = now;
         cell.Clear();
     }
+
+    /// <summary>Under the lock: the series the records past the caps go to, one per protocol kind, made on first use.</summary>
+    private IstioSeries Overflow(bool tcp, long now) => tcp
+        ? _overflowTcp ??= new IstioSeries(OverflowValues("tcp"), tcp: true, now, held: false)
+        : _overflowHttp ??= new IstioSeries(OverflowValues("http"), tcp: false, now, held: false);
 
     /// <summary>Writes every series (the scrape), then counts the held ones as seen at 0 by the scrape.</summary>
     public void WriteText(System.Buffers.IBufferWriter<byte> output, bool openMetrics)
@@ -245,9 +248,7 @@ internal sealed class IstioSeriesStore : IShardTables
         {
             if (_byLabels.Count >= _options.IstioMaxSeries)
             {
-                series = key.IsTcp
-                    ? _overflowTcp ??= new IstioSeries(OverflowValues("tcp"), tcp: true, now, held: false)
-                    : _overflowHttp ??= new IstioSeries(OverflowValues("http"), tcp: false, now, held: false);
+                series = Overflow(key.IsTcp, now);
             }
             else
             {
