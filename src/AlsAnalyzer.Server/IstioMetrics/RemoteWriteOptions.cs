@@ -20,6 +20,12 @@ internal sealed class RemoteWriteOptions : ISettings
     public int RemoteWriteMaxQueuedSamples { get; set; } = 1_000_000;
 
     /// <summary>
+    /// Samples (time series) in one request at most: a snapshot is sent as several requests, so
+    /// that no request (nor its encoding) grows with the number of series.
+    /// </summary>
+    public int RemoteWriteMaxSamplesPerSend { get; set; } = 10_000;
+
+    /// <summary>
     /// This replica's name, added to every remote-written series as the <c>replica</c> label so
     /// that replicas sharing a store never overwrite each other's series; empty: the
     /// <c>POD_NAME</c> environment variable, else the host name.
@@ -48,5 +54,6 @@ internal sealed class RemoteWriteOptions : ISettings
         errors.Range(nameof(RemoteWriteIntervalSeconds), RemoteWriteIntervalSeconds, 1, 3600);
         errors.Range(nameof(RemoteWriteTimeoutSeconds), RemoteWriteTimeoutSeconds, 1, 300);
         errors.Range(nameof(RemoteWriteMaxQueuedSamples), RemoteWriteMaxQueuedSamples, 1, 100_000_000);
+        errors.Range(nameof(RemoteWriteMaxSamplesPerSend), RemoteWriteMaxSamplesPerSend, 100, 1_000_000);
     }
 }

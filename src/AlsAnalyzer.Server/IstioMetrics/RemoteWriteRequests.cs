@@ -4,22 +4,40 @@ using Google.Protobuf;
 
 namespace AlsAnalyzer.Server.IstioMetrics;
 
-/// <summary>Builds the remote-write <see cref="WriteRequest"/> of one snapshot: the same series as the scrape, labels sorted by name.</summary>
+/// <summary>
+/// The remote-write <see cref="WriteRequest"/> of one snapshot, through Google.Protobuf's
+/// object model: the same series as the scrape, labels sorted by name. The service sends
+/// <see cref="RemoteWriteEncoder"/>'s bodies, which hold the same bytes in batches; this form is
+/// the reference the tests and the encoder benchmark compare it with.
+/// </summary>
 internal static class RemoteWriteRequests
 {
     private const string NameLabel = "__name__";
-    private const string LeLabel = "le";
+    internal const string LeLabel = "le";
 
     /// <summary>The external label naming the replica that wrote a series.</summary>
     public const string ReplicaLabel = "replica";
 
-    private const int LeIndex = -1;
-    private const int ReplicaIndex = -2;
+    internal const int LeIndex = -1;
+    internal const int ReplicaIndex = -2;
 
     // Label indexes sorted by name, with -1 where "le" goes and -2 where "replica" goes ("__name__" sorts first).
-    private static readonly int[] SortedWithLe = Sorted();
+    internal static readonly int[] SortedWithLe = Sorted();
 
-    private static readonly string[] LeValues =
+    /// <summary>The metric families and their types, as the requests' metadata names them.</summary>
+    internal static readonly (string Family, MetricMetadata.Types.MetricType Type)[] MetadataFamilies =
+    [
+        (IstioNames.Requests, MetricMetadata.Types.MetricType.Counter),
+        (IstioNames.Duration, MetricMetadata.Types.MetricType.Histogram),
+        (IstioNames.RequestBytes, MetricMetadata.Types.MetricType.Histogram),
+        (IstioNames.ResponseBytes, MetricMetadata.Types.MetricType.Histogram),
+        (IstioNames.TcpSent, MetricMetadata.Types.MetricType.Counter),
+        (IstioNames.TcpReceived, MetricMetadata.Types.MetricType.Counter),
+        (IstioNames.TcpOpened, MetricMetadata.Types.MetricType.Counter),
+        (IstioNames.TcpClosed, MetricMetadata.Types.MetricType.Counter),
+    ];
+
+    internal static readonly string[] LeValues =
         [.. IstioNames.Bounds.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture)), "+Inf"];
 
     public static WriteRequest Build(List<(IstioSeries Series, IstioCounts Counts)> snapshot, long timestampMs, string replica, out int samples)
@@ -44,14 +62,11 @@ internal static class RemoteWriteRequests
         }
 
         samples = request.Timeseries.Count;
-        request.Metadata.Add(Metadata(IstioNames.Requests, MetricMetadata.Types.MetricType.Counter));
-        request.Metadata.Add(Metadata(IstioNames.Duration, MetricMetadata.Types.MetricType.Histogram));
-        request.Metadata.Add(Metadata(IstioNames.RequestBytes, MetricMetadata.Types.MetricType.Histogram));
-        request.Metadata.Add(Metadata(IstioNames.ResponseBytes, MetricMetadata.Types.MetricType.Histogram));
-        request.Metadata.Add(Metadata(IstioNames.TcpSent, MetricMetadata.Types.MetricType.Counter));
-        request.Metadata.Add(Metadata(IstioNames.TcpReceived, MetricMetadata.Types.MetricType.Counter));
-        request.Metadata.Add(Metadata(IstioNames.TcpOpened, MetricMetadata.Types.MetricType.Counter));
-        request.Metadata.Add(Metadata(IstioNames.TcpClosed, MetricMetadata.Types.MetricType.Counter));
+        foreach (var (family, type) in MetadataFamilies)
+        {
+            request.Metadata.Add(Metadata(family, type));
+        }
+
         return request;
     }
 

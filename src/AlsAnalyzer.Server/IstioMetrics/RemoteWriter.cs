@@ -8,7 +8,8 @@ namespace AlsAnalyzer.Server.IstioMetrics;
 /// <summary>
 /// Pushes the Istio series with Prometheus remote write 1.0 every <c>RemoteWriteIntervalSeconds</c>.
 /// A snapshot loop folds the shards, copies the series (under the store's lock, never the
-/// ingest path's) and queues one request; a sender loop posts queued requests in order. 5xx
+/// ingest path's) and queues them as requests of at most <c>RemoteWriteMaxSamplesPerSend</c>
+/// samples; a sender loop posts queued requests in order. 5xx
 /// and network errors are retried with exponential backoff (up to <see cref="MaxAttempts"/>
 /// attempts), 4xx never. The queue is bounded in samples: when full, its oldest requests are
 /// dropped and counted. Counters are cumulative, so a lost request loses resolution, not counts.
@@ -30,6 +31,8 @@ internal sealed partial class RemoteWriter(
 
     private readonly Queue<(byte[] Body, int Samples)> _queue = new();
     private readonly Lock _queueLock = new();
+    private readonly RemoteWriteEncoder _encoder = new();
+    private readonly Lock _encoderLock = new();
     private readonly SemaphoreSlim _queued = new(0);
     private long _queuedSamples;
     private long _sent;
@@ -115,7 +118,7 @@ internal sealed partial class RemoteWriter(
         {
             // New series first at 0 (a counter's first sample must be 0 for increase() to count it),
             // then every series with everything folded, one millisecond or more later.
-            (byte[] Body, int Samples)? first = null;
+            List<(byte[] Body, int Samples)> first = [];
             aggregator.Flush(aggregation.Value.Retention.OldestMinute(time.GetUtcNow()));
             if (store.Counts().Held > 0)
             {
@@ -136,15 +139,8 @@ internal sealed partial class RemoteWriter(
                 Interlocked.Exchange(ref _queuedSamples, 0);
             }
 
-            if (first is { } f)
-            {
-                pending.Add(f);
-            }
-
-            if (last is { } l)
-            {
-                pending.Add(l);
-            }
+            pending.AddRange(first);
+            pending.AddRange(last);
 
             foreach (var (body, samples) in pending)
             {
@@ -161,7 +157,9 @@ internal sealed partial class RemoteWriter(
 
     private void Snapshot(int maxQueued)
     {
-        if (Build(out _) is not var (body, samples))
+        var bodies = Build(out _);
+        var samples = bodies.Sum(b => b.Samples);
+        if (samples == 0)
         {
             return;
         }
@@ -182,25 +180,26 @@ internal sealed partial class RemoteWriter(
                 return;
             }
 
-            _queue.Enqueue((body, samples));
+            foreach (var body in bodies)
+            {
+                _queue.Enqueue(body);
+            }
+
             Interlocked.Add(ref _queuedSamples, samples);
         }
 
-        _queued.Release();
+        _queued.Release(bodies.Count);
     }
 
-    /// <summary>Folds the shards and encodes one snapshot of every series; null when there is none.</summary>
-    private (byte[] Body, int Samples)? Build(out long timestampMs)
+    /// <summary>Folds the shards and encodes one snapshot of every series as requests; none when there is no series.</summary>
+    private List<(byte[] Body, int Samples)> Build(out long timestampMs)
     {
         aggregator.Flush(aggregation.Value.Retention.OldestMinute(time.GetUtcNow()));
         var snapshot = store.Snapshot(out timestampMs);
-        if (snapshot.Count == 0)
+        lock (_encoderLock)
         {
-            return null;
+            return _encoder.Encode(snapshot, timestampMs, options.Value.EffectiveReplicaName, options.Value.RemoteWriteMaxSamplesPerSend);
         }
-
-        var request = RemoteWriteRequests.Build(snapshot, timestampMs, options.Value.EffectiveReplicaName, out var samples);
-        return (RemoteWriteRequests.Encode(request), samples);
     }
 
     private async Task SendLoopAsync(HttpClient http, Uri url, CancellationToken stoppingToken)
