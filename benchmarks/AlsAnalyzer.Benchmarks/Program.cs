@@ -18,6 +18,7 @@ internal static class Program
           many-streams [--streams 10000 --loaded 100 --duration 15 --channels 1 --open-concurrency 200 --mode analyze --server DLL] [--smoke]
           churn [--pods 10000 --services 500 --rate 50 --duration 20 --warmup 0 --no-probe --slices --server DLL] [--smoke]   k8s cache under pod churn: CPU, time to resolve new IPs
           peer-bench [--smoke]      crafted peer metadata against a normal entry, through the analyze pipeline
+          remote-write-bench [--smoke]   one remote-write push of 4,400 Istio label sets: Google.Protobuf's object model against the batching encoder
           alternate [--variants pipeline:analyze,pipeline:analyze+istio --corpus istio-mx --rounds 40 --batches 20]   two variants in alternation: CPU and wall ns/entry, ratio
           istio-scrape [--series 50000 --runs 30]   time one /metrics/istio exposition of that many time series
           snapshot [--edges 10000 --minutes 60 --rounds 3]   snapshot size, write and load time of a full minute ring
@@ -45,6 +46,7 @@ internal static class Program
                 "stress" => await StressCommand.RunAsync(args).ConfigureAwait(false),
                 "spin" => SpinCommand.Run(args),
                 "peer-bench" => PeerBenchCommand.Run(args),
+                "remote-write-bench" => RemoteWriteBenchCommand.Run(args),
                 "istio-scrape" => IstioScrapeCommand.Run(args),
                 "alternate" => AlternateCommand.Run(args),
                 "snapshot" => Persistence.SnapshotCommand.Run(args),
