@@ -30,11 +30,19 @@ internal sealed class RemoteWriteEncoder
     private const byte MetadataTypeTag = 0x08;
     private const byte MetadataNameTag = 0x12;
 
-    private static readonly Dictionary<string, byte[]> NameLabels = MetricNames().ToDictionary(n => n, n => Label("__name__", n), StringComparer.Ordinal);
+    private static readonly byte[] TcpSent = NameLabel(IstioNames.TcpSent);
+    private static readonly byte[] TcpReceived = NameLabel(IstioNames.TcpReceived);
+    private static readonly byte[] TcpOpened = NameLabel(IstioNames.TcpOpened);
+    private static readonly byte[] TcpClosed = NameLabel(IstioNames.TcpClosed);
+    private static readonly byte[] Requests = NameLabel(IstioNames.Requests);
+    private static readonly HistogramNames Duration = new(IstioNames.Duration);
+    private static readonly HistogramNames RequestBytes = new(IstioNames.RequestBytes);
+    private static readonly HistogramNames ResponseBytes = new(IstioNames.ResponseBytes);
     private static readonly byte[][] LeLabels = [.. RemoteWriteRequests.LeValues.Select(v => Label(RemoteWriteRequests.LeLabel, v))];
     private static readonly byte[] Metadata = MetadataBytes();
 
     private byte[] _body = new byte[64 * 1024];
+    private byte[] _compressed = [];
     private int _length;
     private int _samples;
     private byte[] _labels = new byte[4 * 1024];
@@ -58,17 +66,17 @@ internal sealed class RemoteWriteEncoder
             EncodeLabels(series, replicaLabel);
             if (series.Tcp)
             {
-                Add(IstioNames.TcpSent, null, c.TcpSentBytes, ref sample, bodies, maxSamples);
-                Add(IstioNames.TcpReceived, null, c.TcpReceivedBytes, ref sample, bodies, maxSamples);
-                Add(IstioNames.TcpOpened, null, c.TcpOpened, ref sample, bodies, maxSamples);
-                Add(IstioNames.TcpClosed, null, c.TcpClosed, ref sample, bodies, maxSamples);
+                Add(TcpSent, [], c.TcpSentBytes, ref sample, bodies, maxSamples);
+                Add(TcpReceived, [], c.TcpReceivedBytes, ref sample, bodies, maxSamples);
+                Add(TcpOpened, [], c.TcpOpened, ref sample, bodies, maxSamples);
+                Add(TcpClosed, [], c.TcpClosed, ref sample, bodies, maxSamples);
                 continue;
             }
 
-            Add(IstioNames.Requests, null, c.Requests, ref sample, bodies, maxSamples);
-            Histogram(IstioNames.Duration, c, IstioCounts.DurationOffset, c.DurationMicrosSum / 1000.0, ref sample, bodies, maxSamples);
-            Histogram(IstioNames.RequestBytes, c, IstioCounts.RequestBytesOffset, c.RequestBytesSum, ref sample, bodies, maxSamples);
-            Histogram(IstioNames.ResponseBytes, c, IstioCounts.ResponseBytesOffset, c.ResponseBytesSum, ref sample, bodies, maxSamples);
+            Add(Requests, [], c.Requests, ref sample, bodies, maxSamples);
+            Histogram(Duration, c, IstioCounts.DurationOffset, c.DurationMicrosSum / 1000.0, ref sample, bodies, maxSamples);
+            Histogram(RequestBytes, c, IstioCounts.RequestBytesOffset, c.RequestBytesSum, ref sample, bodies, maxSamples);
+            Histogram(ResponseBytes, c, IstioCounts.ResponseBytesOffset, c.ResponseBytesSum, ref sample, bodies, maxSamples);
         }
 
         if (_samples > 0)
@@ -79,23 +87,21 @@ internal sealed class RemoteWriteEncoder
         return bodies;
     }
 
-    private void Histogram(string name, IstioCounts c, int offset, double sum, ref Sample sample, List<(byte[] Body, int Samples)> bodies, int maxSamples)
+    private void Histogram(HistogramNames names, IstioCounts c, int offset, double sum, ref Sample sample, List<(byte[] Body, int Samples)> bodies, int maxSamples)
     {
         long cumulative = 0;
         for (var i = 0; i < IstioNames.Buckets; i++)
         {
             cumulative += c.Buckets[offset + i];
-            Add(name + "_bucket", i, cumulative, ref sample, bodies, maxSamples);
+            Add(names.Bucket, LeLabels[i], cumulative, ref sample, bodies, maxSamples);
         }
 
-        Add(name + "_sum", null, sum, ref sample, bodies, maxSamples);
-        Add(name + "_count", null, cumulative, ref sample, bodies, maxSamples);
+        Add(names.Sum, [], sum, ref sample, bodies, maxSamples);
+        Add(names.Count, [], cumulative, ref sample, bodies, maxSamples);
     }
 
-    private void Add(string name, int? le, double value, ref Sample sample, List<(byte[] Body, int Samples)> bodies, int maxSamples)
+    private void Add(byte[] nameLabel, byte[] leLabel, double value, ref Sample sample, List<(byte[] Body, int Samples)> bodies, int maxSamples)
     {
-        var nameLabel = NameLabels[name];
-        var leLabel = le is { } i ? LeLabels[i] : [];
         sample.Value = value;
         var sampleBytes = sample.Length;
         var length = nameLabel.Length + _beforeLe + leLabel.Length + _afterLe + 1 + VarintLength((uint)sampleBytes) + sampleBytes;
@@ -170,9 +176,14 @@ internal sealed class RemoteWriteEncoder
         Ensure(Metadata.Length);
         Metadata.CopyTo(_body.AsSpan(_length));
         _length += Metadata.Length;
-        var compressed = new byte[Snappier.Snappy.GetMaxCompressedLength(_length)];
-        var n = Snappier.Snappy.Compress(_body.AsSpan(0, _length), compressed);
-        return (compressed.AsSpan(0, n).ToArray(), _samples);
+        var bound = Snappier.Snappy.GetMaxCompressedLength(_length);
+        if (_compressed.Length < bound)
+        {
+            _compressed = new byte[Math.Max(bound, _compressed.Length * 2)];
+        }
+
+        var n = Snappier.Snappy.Compress(_body.AsSpan(0, _length), _compressed);
+        return (_compressed.AsSpan(0, n).ToArray(), _samples);
     }
 
     private void Ensure(int more)
@@ -229,12 +240,7 @@ internal sealed class RemoteWriteEncoder
         return buffer.AsSpan(0, WriteLabel(buffer, name, value)).ToArray();
     }
 
-    private static IEnumerable<string> MetricNames()
-    {
-        string[] counters = [IstioNames.Requests, IstioNames.TcpSent, IstioNames.TcpReceived, IstioNames.TcpOpened, IstioNames.TcpClosed];
-        string[] histograms = [IstioNames.Duration, IstioNames.RequestBytes, IstioNames.ResponseBytes];
-        return counters.Concat(histograms.SelectMany(h => new[] { h + "_bucket", h + "_sum", h + "_count" }));
-    }
+    private static byte[] NameLabel(string name) => Label("__name__", name);
 
     private static byte[] MetadataBytes()
     {
@@ -315,5 +321,15 @@ internal sealed class RemoteWriteEncoder
 
             return at;
         }
+    }
+
+    /// <summary>A histogram family's three <c>__name__</c> labels, encoded.</summary>
+    private sealed class HistogramNames(string family)
+    {
+        public byte[] Bucket { get; } = NameLabel(family + "_bucket");
+
+        public byte[] Sum { get; } = NameLabel(family + "_sum");
+
+        public byte[] Count { get; } = NameLabel(family + "_count");
     }
 }
