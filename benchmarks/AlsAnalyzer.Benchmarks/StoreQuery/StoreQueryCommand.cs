@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using AlsAnalyzer.Benchmarks.Cli;
 using AlsAnalyzer.Core.IstioMetrics;
+using AlsAnalyzer.Core.IstioMetrics.RemoteWrite;
 using AlsAnalyzer.Core.Query;
 using AlsAnalyzer.Server.IstioMetrics;
 using AlsAnalyzer.Server.StoreQueries;
@@ -63,9 +64,12 @@ internal static class StoreQueryCommand
             var end = writtenAt is null ? DateTimeOffset.UtcNow : DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(writtenAt, CultureInfo.InvariantCulture) * 1000));
             var start = end.AddMinutes(-minutes);
             var pushes = (minutes * 60 / interval) + 1;
-            long samples = 0, bytes = 0;
+            long samples = 0, bytes = 0, edgeSamples = 0;
             var build = new List<double>();
             var write = Stopwatch.StartNew();
+
+            // Each replica derives its own als_edge_* series from what it pushes.
+            var edgeSeries = Enumerable.Range(0, replicas).Select(_ => new EdgeSeries()).ToArray();
             for (var p = 0; p < pushes && writtenAt is null; p++)
             {
                 var at = start.AddSeconds(p * interval).ToUnixTimeMilliseconds();
@@ -74,16 +78,19 @@ internal static class StoreQueryCommand
                     var snapshot = series.Select(s => (s, Counts(p, r))).ToList();
                     var clock = Stopwatch.StartNew();
                     var request = RemoteWriteRequests.Build(snapshot, at, $"als-{r}", out var n);
+                    var e = edgeSeries[r].Add(request, snapshot, at, RemoteWriteRequests.Replica($"als-{r}"));
                     var body = RemoteWriteRequests.Encode(request);
                     build.Add(clock.Elapsed.TotalMilliseconds);
-                    samples += n;
+                    samples += n + e;
+                    edgeSamples += e;
                     bytes += body.Length;
 
                     // Sent in parts: stores cap one request's size (VictoriaMetrics: 32 MB unpacked).
-                    foreach (var part in snapshot.Chunk(500))
+                    foreach (var part in request.Timeseries.Chunk(30_000))
                     {
-                        var partBody = RemoteWriteRequests.Encode(RemoteWriteRequests.Build([.. part], at, $"als-{r}", out _));
-                        using var content = new ByteArrayContent(partBody);
+                        var partRequest = new WriteRequest();
+                        partRequest.Timeseries.AddRange(part);
+                        using var content = new ByteArrayContent(RemoteWriteRequests.Encode(partRequest));
                         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
                         content.Headers.ContentEncoding.Add("snappy");
                         using var response = await http.PostAsync(new Uri("/api/v1/write", UriKind.Relative), content).ConfigureAwait(false);
@@ -99,7 +106,7 @@ internal static class StoreQueryCommand
             {
                 Console.WriteLine($"written: {samples:N0} samples in {pushes * replicas} pushes, {write.Elapsed.TotalSeconds:0.0} s (last push at {end.ToUnixTimeMilliseconds() / 1000.0:0.000})");
                 build.Sort();
-                Console.WriteLine($"one push of one replica: {samples / (pushes * replicas):N0} samples, {bytes / (pushes * replicas) / 1024.0:N0} KiB snappy, build+encode median {build[build.Count / 2]:0} ms");
+                Console.WriteLine($"one push of one replica: {samples / (pushes * replicas):N0} samples ({edgeSamples / (pushes * replicas):N0} of them als_edge_*), {bytes / (pushes * replicas) / 1024.0:N0} KiB snappy, build+encode median {build[build.Count / 2]:0} ms");
             }
 
             // Let the store make the last samples searchable.

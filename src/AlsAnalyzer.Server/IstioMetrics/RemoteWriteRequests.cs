@@ -25,7 +25,7 @@ internal static class RemoteWriteRequests
     public static WriteRequest Build(List<(IstioSeries Series, IstioCounts Counts)> snapshot, long timestampMs, string replica, out int samples)
     {
         var request = new WriteRequest();
-        var replicaLabel = new Label { Name = ReplicaLabel, Value = replica };
+        var replicaLabel = Replica(replica);
         foreach (var (series, c) in snapshot)
         {
             if (series.Tcp)
@@ -54,6 +54,9 @@ internal static class RemoteWriteRequests
         request.Metadata.Add(Metadata(IstioNames.TcpClosed, MetricMetadata.Types.MetricType.Counter));
         return request;
     }
+
+    /// <summary>The <c>replica</c> label of every series <paramref name="replica"/> pushes.</summary>
+    public static Label Replica(string replica) => new() { Name = ReplicaLabel, Value = replica };
 
     /// <summary>The snappy-compressed body of <paramref name="request"/> (remote write uses snappy's block format).</summary>
     public static byte[] Encode(WriteRequest request) => Snappier.Snappy.CompressToArray(request.ToByteArray());

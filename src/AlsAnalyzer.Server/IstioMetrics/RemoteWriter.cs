@@ -18,6 +18,7 @@ namespace AlsAnalyzer.Server.IstioMetrics;
 /// </summary>
 internal sealed partial class RemoteWriter(
     IstioSeriesStore store,
+    EdgeSeries edges,
     Aggregator aggregator,
     IOptions<RemoteWriteOptions> options,
     IOptions<AggregationOptions> aggregation,
@@ -127,7 +128,20 @@ internal sealed partial class RemoteWriter(
                 }
             }
 
-            var last = Build(out _);
+            var last = Build(out var lastMs);
+
+            // Edge series new in the last push went out at 0: one more push carries their calls.
+            (byte[] Body, int Samples)? again = null;
+            if (edges.Held > 0)
+            {
+                while (time.GetUtcNow().ToUnixTimeMilliseconds() <= lastMs)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(1), time, deadline.Token).ConfigureAwait(false);
+                }
+
+                again = Build(out _);
+            }
+
             List<(byte[] Body, int Samples)> pending;
             lock (_queueLock)
             {
@@ -144,6 +158,11 @@ internal sealed partial class RemoteWriter(
             if (last is { } l)
             {
                 pending.Add(l);
+            }
+
+            if (again is { } a)
+            {
+                pending.Add(a);
             }
 
             foreach (var (body, samples) in pending)
@@ -200,6 +219,7 @@ internal sealed partial class RemoteWriter(
         }
 
         var request = RemoteWriteRequests.Build(snapshot, timestampMs, options.Value.EffectiveReplicaName, out var samples);
+        samples += edges.Add(request, snapshot, timestampMs, RemoteWriteRequests.Replica(options.Value.EffectiveReplicaName));
         return (RemoteWriteRequests.Encode(request), samples);
     }
 

@@ -5,6 +5,7 @@ using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.IstioMetrics;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Query;
+using AlsAnalyzer.Server.IstioMetrics;
 
 namespace AlsAnalyzer.Server.StoreQueries;
 
@@ -13,7 +14,9 @@ namespace AlsAnalyzer.Server.StoreQueries;
 /// in parallel (nine, the service list included), each aggregated by the store:
 /// <c>increase()</c> over the window, summed by the labels that name an edge side - so across
 /// replicas, pods and workload versions. Latency percentiles of edges and services are computed
-/// here from one query's duration buckets (<see cref="BucketQuantile"/>). Nodes are named back as the memory store
+/// here from one query's duration buckets (<see cref="BucketQuantile"/>). HTTP and gRPC edges
+/// are read from the compact <c>als_edge_*</c> series (<see cref="EdgeSeries"/>), TCP edges from
+/// the Istio series. Nodes are named back as the memory store
 /// names them: the canonical service in its namespace, else the destination service the
 /// cluster named, else the caller's SPIFFE identity, else <c>unknown</c>.
 /// </summary>
@@ -40,14 +43,14 @@ internal sealed class StoreReader(PrometheusClient client)
 
         Task<List<PromSample>> Run(string promql) => client.QueryAsync(promql, at, cancellationToken);
 
-        var requests = Run(Sum(IstioNames.Requests, EdgeLabels + ",response_code,grpc_response_status,response_flags,connection_security_policy"));
-        var durationSum = Run(Sum(IstioNames.Duration + "_sum", EdgeLabels));
-        var requestBytes = Run(Sum(IstioNames.RequestBytes + "_sum", EdgeLabels));
-        var responseBytes = Run(Sum(IstioNames.ResponseBytes + "_sum", EdgeLabels));
-
-        // One bucket query: every quantile of every edge side and of every service's inbound
-        // calls is computed here from its rows (BucketQuantile), as histogram_quantile would.
-        var buckets = Run(Sum(IstioNames.Duration + "_bucket", EdgeLabels + ",le"));
+        // HTTP/gRPC from the compact per-edge-side series remote write adds (EdgeSeries), TCP
+        // from the Istio series. One bucket query: every quantile of every edge side and of
+        // every service's inbound calls is computed here from its rows (BucketQuantile).
+        var requests = Run(Sum(EdgeSeries.Requests, EdgeLabels + ",response_code,grpc_response_status,response_flags,connection_security_policy"));
+        var durationSum = Run(Sum(EdgeSeries.DurationMilliseconds, EdgeLabels));
+        var requestBytes = Run(Sum(EdgeSeries.RequestBytes, EdgeLabels));
+        var responseBytes = Run(Sum(EdgeSeries.ResponseBytes, EdgeLabels));
+        var buckets = Run(Sum(EdgeSeries.RequestsByDuration, EdgeLabels + ",le"));
         var tcpSent = Run(Sum(IstioNames.TcpSent, EdgeLabels));
         var tcpReceived = Run(Sum(IstioNames.TcpReceived, EdgeLabels));
         var tcpOpened = Run(Sum(IstioNames.TcpOpened, EdgeLabels));
@@ -127,6 +130,7 @@ internal sealed class StoreReader(PrometheusClient client)
 
         foreach (var ((key, server), cumulative) in edgeBuckets)
         {
+            Accumulate(cumulative);
             if (w.View.Edges.TryGetValue(key, out var stats) && (server ? stats.Server : stats.Client) is { Requests: > 0 } side)
             {
                 w.EdgeLatency[(key, server)] = Latency(durations.GetValueOrDefault((key, server)), side.Requests, cumulative);
@@ -143,6 +147,7 @@ internal sealed class StoreReader(PrometheusClient client)
 
             foreach (var (k, cumulative) in inboundBuckets)
             {
+                Accumulate(cumulative);
                 // The +Inf bucket counts every call (it is the histogram's _count).
                 if (Count(cumulative[^1]) is var count and > 0)
                 {
@@ -326,6 +331,15 @@ internal sealed class StoreReader(PrometheusClient client)
         : double.TryParse(le, NumberStyles.Float, CultureInfo.InvariantCulture, out var bound) ? Array.IndexOf(UpperBounds, bound) : -1;
 
     private static double Ms(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
+
+    /// <summary>Per-bucket counts (<see cref="EdgeSeries.RequestsByDuration"/>) made cumulative, as histogram buckets are.</summary>
+    private static void Accumulate(double[] buckets)
+    {
+        for (var i = 1; i < buckets.Length; i++)
+        {
+            buckets[i] += buckets[i - 1];
+        }
+    }
 
     private static double[] Buckets<TKey>(Dictionary<TKey, double[]> map, TKey key)
         where TKey : notnull
