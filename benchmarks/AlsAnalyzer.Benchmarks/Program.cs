@@ -24,7 +24,7 @@ internal static class Program
           snapshot [--edges 10000 --minutes 60 --rounds 3]   snapshot size, write and load time of a full minute ring
           stress [--entries 1500000 --streams 8 --queries 10 --phase-seconds 15 --rounds 2 --warmup-seconds 5 --budget-mb 640 --constant-mb 256 --container-limit-mb 1024 --server DLL --server-args A,B] [--smoke]   random-cardinality flood: RSS, query time and size, ingest under queries
           spin [--variant pipeline:analyze --corpus istio-mx --seconds 20]   one variant in a loop, for a profiler
-          store-query [--services 1000 --callees 2 --replicas 2 --minutes 60 --interval 60 --rounds 7 --store URL]   topology from a Prometheus-compatible store (VictoriaMetrics started if no --store); remote-write cost per replica
+          store-query [--services 1000 --callees 2 --replicas 2 --minutes 60 --interval 60 --rounds 7 --store URL --written-at UNIX --per-query]   topology from a Prometheus-compatible store (VictoriaMetrics started if no --store); remote-write cost per replica
           smoke [--server DLL]      every tool once, in seconds; fails only on functional errors
 
         See benchmarks/README.md.

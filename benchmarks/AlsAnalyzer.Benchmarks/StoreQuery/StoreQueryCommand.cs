@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using AlsAnalyzer.Benchmarks.Cli;
 using AlsAnalyzer.Core.IstioMetrics;
+using AlsAnalyzer.Core.IstioMetrics.RemoteWrite;
 using AlsAnalyzer.Core.Query;
 using AlsAnalyzer.Server.IstioMetrics;
 using AlsAnalyzer.Server.StoreQueries;
@@ -34,6 +35,8 @@ internal static class StoreQueryCommand
         var interval = args.Int("interval", 60);
         var rounds = args.Int("rounds", 7);
         var storeUrl = args.String("store");
+        var perQuery = args.Flag("per-query");
+        var writtenAt = args.String("written-at");
         args.RejectUnknown();
 
         Process? vm = null;
@@ -57,13 +60,17 @@ internal static class StoreQueryCommand
             var series = Mesh(services, callees);
             Console.WriteLine($"mesh: {services} services, {series.Count(s => s.Values[IstioNames.Reporter] == "destination" && s.Values[IstioNames.ResponseCode] == "200")} edges, {series.Count} Istio label sets per replica ({series.Count * 67:N0} time series)");
 
-            var end = DateTimeOffset.UtcNow;
+            // --written-at: the store already holds this mesh, pushed up to that Unix time; only query.
+            var end = writtenAt is null ? DateTimeOffset.UtcNow : DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(writtenAt, CultureInfo.InvariantCulture) * 1000));
             var start = end.AddMinutes(-minutes);
             var pushes = (minutes * 60 / interval) + 1;
-            long samples = 0, bytes = 0;
+            long samples = 0, bytes = 0, edgeSamples = 0;
             var build = new List<double>();
             var write = Stopwatch.StartNew();
-            for (var p = 0; p < pushes; p++)
+
+            // Each replica derives its own als_edge_* series from what it pushes.
+            var edgeSeries = Enumerable.Range(0, replicas).Select(_ => new EdgeSeries()).ToArray();
+            for (var p = 0; p < pushes && writtenAt is null; p++)
             {
                 var at = start.AddSeconds(p * interval).ToUnixTimeMilliseconds();
                 for (var r = 0; r < replicas; r++)
@@ -71,16 +78,19 @@ internal static class StoreQueryCommand
                     var snapshot = series.Select(s => (s, Counts(p, r))).ToList();
                     var clock = Stopwatch.StartNew();
                     var request = RemoteWriteRequests.Build(snapshot, at, $"als-{r}", out var n);
+                    var e = edgeSeries[r].Add(request, snapshot, at, RemoteWriteRequests.Replica($"als-{r}"));
                     var body = RemoteWriteRequests.Encode(request);
                     build.Add(clock.Elapsed.TotalMilliseconds);
-                    samples += n;
+                    samples += n + e;
+                    edgeSamples += e;
                     bytes += body.Length;
 
                     // Sent in parts: stores cap one request's size (VictoriaMetrics: 32 MB unpacked).
-                    foreach (var part in snapshot.Chunk(500))
+                    foreach (var part in request.Timeseries.Chunk(30_000))
                     {
-                        var partBody = RemoteWriteRequests.Encode(RemoteWriteRequests.Build([.. part], at, $"als-{r}", out _));
-                        using var content = new ByteArrayContent(partBody);
+                        var partRequest = new WriteRequest();
+                        partRequest.Timeseries.AddRange(part);
+                        using var content = new ByteArrayContent(RemoteWriteRequests.Encode(partRequest));
                         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
                         content.Headers.ContentEncoding.Add("snappy");
                         using var response = await http.PostAsync(new Uri("/api/v1/write", UriKind.Relative), content).ConfigureAwait(false);
@@ -92,9 +102,12 @@ internal static class StoreQueryCommand
                 }
             }
 
-            Console.WriteLine($"written: {samples:N0} samples in {pushes * replicas} pushes, {write.Elapsed.TotalSeconds:0.0} s");
-            build.Sort();
-            Console.WriteLine($"one push of one replica: {samples / (pushes * replicas):N0} samples, {bytes / (pushes * replicas) / 1024.0:N0} KiB snappy, build+encode median {build[build.Count / 2]:0} ms");
+            if (writtenAt is null)
+            {
+                Console.WriteLine($"written: {samples:N0} samples in {pushes * replicas} pushes, {write.Elapsed.TotalSeconds:0.0} s (last push at {end.ToUnixTimeMilliseconds() / 1000.0:0.000})");
+                build.Sort();
+                Console.WriteLine($"one push of one replica: {samples / (pushes * replicas):N0} samples ({edgeSamples / (pushes * replicas):N0} of them als_edge_*), {bytes / (pushes * replicas) / 1024.0:N0} KiB snappy, build+encode median {build[build.Count / 2]:0} ms");
+            }
 
             // Let the store make the last samples searchable.
             await Task.Delay(3000).ConfigureAwait(false);
@@ -106,18 +119,32 @@ internal static class StoreQueryCommand
             {
                 var times = new List<double>();
                 var edges = 0;
-                for (var i = 0; i < rounds; i++)
+                string? failure = null;
+                for (var i = 0; i < rounds && failure is null; i++)
                 {
+                    // The first round tells each query's own time (they run in parallel, at most PrometheusClient.MaxConcurrentQueries at once).
+                    client.Answered = perQuery && i == 0
+                        ? (promql, took, series) => Console.WriteLine($"  query {took.TotalMilliseconds,7:0} ms {series,6} series  {Shorten(promql)}")
+                        : null;
                     var clock = Stopwatch.StartNew();
-                    var w = await reader.ReadAsync(new QueryWindow(to.AddMinutes(-window), to), [], serviceLatency: false, CancellationToken.None).ConfigureAwait(false);
-                    var topology = TopologyQueries.Topology([EdgeSlice.Of(w.View)], new QueryWindow(to.AddMinutes(-window), to), null, new QueryLimit(500));
-                    _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(topology);
-                    times.Add(clock.Elapsed.TotalMilliseconds);
-                    edges = w.View.Edges.Count;
+                    try
+                    {
+                        var w = await reader.ReadAsync(new QueryWindow(to.AddMinutes(-window), to), [], serviceLatency: false, CancellationToken.None).ConfigureAwait(false);
+                        var topology = TopologyQueries.Topology([EdgeSlice.Of(w.View)], new QueryWindow(to.AddMinutes(-window), to), null, new QueryLimit(500));
+                        _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(topology);
+                        times.Add(clock.Elapsed.TotalMilliseconds);
+                        edges = w.View.Edges.Count;
+                    }
+                    catch (StoreUnavailableException ex)
+                    {
+                        // The API answers 503 then: a result, not a crash of the benchmark.
+                        failure = $"round {i + 1} FAILED after {clock.Elapsed.TotalMilliseconds:0} ms: {ex.Message}";
+                    }
                 }
 
                 times.Sort();
-                Console.WriteLine($"topology over {window} min: {edges} edges read, limit 500; median {times[times.Count / 2]:0} ms, max {times[^1]:0} ms ({rounds} rounds, first {times.Min():0}..)");
+                var timing = times.Count == 0 ? "no answer" : $"median {times[times.Count / 2]:0} ms, max {times[^1]:0} ms ({times.Count} rounds, first {times.Min():0}..)";
+                Console.WriteLine($"topology over {window} min: {edges} edges read, limit 500; {timing}{(failure is null ? string.Empty : "; " + failure)}");
             }
 
             return 0;
@@ -133,6 +160,14 @@ internal static class StoreQueryCommand
 
             dir?.Delete(recursive: true);
         }
+    }
+
+    /// <summary>A query's PromQL cut to its start and metric, for the per-query lines.</summary>
+    private static string Shorten(string promql)
+    {
+        var metric = promql.IndexOf("increase(", StringComparison.Ordinal) is var at and >= 0 ? promql[(at + 9)..].Split('{', '[')[0] : promql;
+        var by = promql.IndexOf("sum by (", StringComparison.Ordinal) is var b and >= 0 ? promql[(b + 8)..].Split(')')[0].Split(',').Length : 0;
+        return $"{metric} (by {by} labels)";
     }
 
     private static IstioCounts Counts(int push, int replica)

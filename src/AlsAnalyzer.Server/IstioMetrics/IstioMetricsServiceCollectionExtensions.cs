@@ -26,6 +26,7 @@ internal static class IstioMetricsServiceCollectionExtensions
         services.AddSingleton<IShardTables>(sp => sp.GetRequiredService<IOptions<IstioMetricsOptions>>().Value.IstioMetricsEnabled
             ? sp.GetRequiredService<IstioSeriesStore>()
             : null!);
+        services.AddSingleton<EdgeSeries>();
         services.AddSingleton<RemoteWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<RemoteWriter>());
         services.AddAlsSelfMetrics<IstioMetricsSelfMetrics>();

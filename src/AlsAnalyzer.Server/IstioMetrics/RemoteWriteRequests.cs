@@ -7,8 +7,9 @@ namespace AlsAnalyzer.Server.IstioMetrics;
 /// <summary>
 /// The remote-write <see cref="WriteRequest"/> of one snapshot, through Google.Protobuf's
 /// object model: the same series as the scrape, labels sorted by name. The service sends
-/// <see cref="RemoteWriteEncoder"/>'s bodies, which hold the same bytes in batches; this form is
-/// the reference the tests and the encoder benchmark compare it with.
+/// <see cref="RemoteWriteEncoder"/>'s bodies for the Istio series, which hold the same bytes in
+/// batches; this form is the reference the tests and the encoder benchmark compare it with, and
+/// carries the few compact edge series (<see cref="EdgeSeries"/>).
 /// </summary>
 internal static class RemoteWriteRequests
 {
@@ -43,7 +44,7 @@ internal static class RemoteWriteRequests
     public static WriteRequest Build(List<(IstioSeries Series, IstioCounts Counts)> snapshot, long timestampMs, string replica, out int samples)
     {
         var request = new WriteRequest();
-        var replicaLabel = new Label { Name = ReplicaLabel, Value = replica };
+        var replicaLabel = Replica(replica);
         foreach (var (series, c) in snapshot)
         {
             if (series.Tcp)
@@ -70,8 +71,26 @@ internal static class RemoteWriteRequests
         return request;
     }
 
+    /// <summary>The <c>replica</c> label of every series <paramref name="replica"/> pushes.</summary>
+    public static Label Replica(string replica) => new() { Name = ReplicaLabel, Value = replica };
+
     /// <summary>The snappy-compressed body of <paramref name="request"/> (remote write uses snappy's block format).</summary>
     public static byte[] Encode(WriteRequest request) => Snappier.Snappy.CompressToArray(request.ToByteArray());
+
+    /// <summary><paramref name="request"/>'s time series in requests of at most <paramref name="maxSamples"/>, each with its metadata, encoded.</summary>
+    public static List<(byte[] Body, int Samples)> EncodeBatches(WriteRequest request, int maxSamples)
+    {
+        var bodies = new List<(byte[] Body, int Samples)>();
+        for (var i = 0; i < request.Timeseries.Count; i += maxSamples)
+        {
+            var batch = new WriteRequest();
+            batch.Timeseries.AddRange(request.Timeseries.Skip(i).Take(maxSamples));
+            batch.Metadata.AddRange(request.Metadata);
+            bodies.Add((Encode(batch), batch.Timeseries.Count));
+        }
+
+        return bodies;
+    }
 
     private static MetricMetadata Metadata(string family, MetricMetadata.Types.MetricType type) =>
         new() { MetricFamilyName = family, Type = type };

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.IstioMetrics;
+using AlsAnalyzer.Core.IstioMetrics.RemoteWrite;
 using Microsoft.Extensions.Options;
 
 namespace AlsAnalyzer.Server.IstioMetrics;
@@ -19,6 +20,7 @@ namespace AlsAnalyzer.Server.IstioMetrics;
 /// </summary>
 internal sealed partial class RemoteWriter(
     IstioSeriesStore store,
+    EdgeSeries edges,
     Aggregator aggregator,
     IOptions<RemoteWriteOptions> options,
     IOptions<AggregationOptions> aggregation,
@@ -130,7 +132,20 @@ internal sealed partial class RemoteWriter(
                 }
             }
 
-            var last = Build(out _);
+            var last = Build(out var lastMs);
+
+            // Edge series new in the last push went out at 0: one more push carries their calls.
+            List<(byte[] Body, int Samples)> again = [];
+            if (edges.Held > 0)
+            {
+                while (time.GetUtcNow().ToUnixTimeMilliseconds() <= lastMs)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(1), time, deadline.Token).ConfigureAwait(false);
+                }
+
+                again = Build(out _);
+            }
+
             List<(byte[] Body, int Samples)> pending;
             lock (_queueLock)
             {
@@ -141,6 +156,7 @@ internal sealed partial class RemoteWriter(
 
             pending.AddRange(first);
             pending.AddRange(last);
+            pending.AddRange(again);
 
             foreach (var (body, samples) in pending)
             {
@@ -196,10 +212,23 @@ internal sealed partial class RemoteWriter(
     {
         aggregator.Flush(aggregation.Value.Retention.OldestMinute(time.GetUtcNow()));
         var snapshot = store.Snapshot(out timestampMs);
+        var replica = options.Value.EffectiveReplicaName;
+        var maxSamples = options.Value.RemoteWriteMaxSamplesPerSend;
+        List<(byte[] Body, int Samples)> bodies;
         lock (_encoderLock)
         {
-            return _encoder.Encode(snapshot, timestampMs, options.Value.EffectiveReplicaName, options.Value.RemoteWriteMaxSamplesPerSend);
+            bodies = _encoder.Encode(snapshot, timestampMs, replica, maxSamples);
         }
+
+        if (snapshot.Count > 0)
+        {
+            // The compact edge series: a few per edge side, built through the object model.
+            var request = new WriteRequest();
+            edges.Add(request, snapshot, timestampMs, RemoteWriteRequests.Replica(replica));
+            bodies.AddRange(RemoteWriteRequests.EncodeBatches(request, maxSamples));
+        }
+
+        return bodies;
     }
 
     private async Task SendLoopAsync(HttpClient http, Uri url, CancellationToken stoppingToken)

@@ -42,6 +42,9 @@ internal sealed class PrometheusClient : IDisposable
     /// <summary>The store's base URL, as configured.</summary>
     public string Store { get; }
 
+    /// <summary>Told of each answered query: its PromQL, its time (request, answer and parsing) and its series (the benchmark times each query).</summary>
+    public Action<string, TimeSpan, int>? Answered { get; set; }
+
     public async Task<List<PromSample>> QueryAsync(string promql, DateTimeOffset time, CancellationToken cancellationToken)
     {
         using var content = new FormUrlEncodedContent(
@@ -51,6 +54,7 @@ internal sealed class PrometheusClient : IDisposable
         ]);
         HttpResponseMessage response;
         await _concurrent.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             response = await _http.PostAsync(_query, content, cancellationToken).ConfigureAwait(false);
@@ -90,7 +94,9 @@ internal sealed class PrometheusClient : IDisposable
                     throw new StoreUnavailableException($"Query store {Store} refused a query (HTTP {(int)response.StatusCode}): {error}");
                 }
 
-                return Parse(root.GetProperty("data"));
+                var samples = Parse(root.GetProperty("data"));
+                Answered?.Invoke(promql, System.Diagnostics.Stopwatch.GetElapsedTime(started), samples.Count);
+                return samples;
             }
         }
     }

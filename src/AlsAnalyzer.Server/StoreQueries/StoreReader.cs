@@ -5,14 +5,18 @@ using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.IstioMetrics;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Query;
+using AlsAnalyzer.Server.IstioMetrics;
 
 namespace AlsAnalyzer.Server.StoreQueries;
 
 /// <summary>
 /// Reads a window's edges from the store with a fixed, small set of PromQL instant queries run
-/// in parallel (twelve for the graph, four more for the service list), each aggregated by
-/// the store: <c>increase()</c> over the window, summed by the labels that name an edge side -
-/// so across replicas, pods and workload versions. Nodes are named back as the memory store
+/// in parallel (nine, the service list included), each aggregated by the store:
+/// <c>increase()</c> over the window, summed by the labels that name an edge side - so across
+/// replicas, pods and workload versions. Latency percentiles of edges and services are computed
+/// here from one query's duration buckets (<see cref="BucketQuantile"/>). HTTP and gRPC edges
+/// are read from the compact <c>als_edge_*</c> series (<see cref="EdgeSeries"/>), TCP edges from
+/// the Istio series. Nodes are named back as the memory store
 /// names them: the canonical service in its namespace, else the destination service the
 /// cluster named, else the caller's SPIFFE identity, else <c>unknown</c>.
 /// </summary>
@@ -23,10 +27,8 @@ internal sealed class StoreReader(PrometheusClient client)
         "reporter,source_workload_namespace,source_canonical_service,source_principal,destination_service,destination_service_namespace,"
         + "destination_service_name,destination_workload_namespace,destination_canonical_service,request_protocol";
 
-    private const string InboundLabels =
-        "reporter,destination_service,destination_service_namespace,destination_service_name,destination_workload_namespace,destination_canonical_service";
-
-    private static readonly double[] Quantiles = [0.5, 0.9, 0.95, 0.99];
+    /// <summary>The duration buckets' upper bounds (Envoy's, then +Inf).</summary>
+    private static readonly double[] UpperBounds = [.. IstioNames.Bounds, double.PositiveInfinity];
     private static readonly Dictionary<string, int> FlagBits = Enumerable.Range(0, ResponseFlagSet.Count).ToDictionary(ResponseFlagSet.ShortName, i => i, StringComparer.Ordinal);
 
     /// <summary>
@@ -38,35 +40,23 @@ internal sealed class StoreReader(PrometheusClient client)
         var range = $"[{Math.Max(1, (long)Math.Round(window.Seconds))}s]";
         var at = window.To;
         string Sum(string metric, string by) => Union(selectors, s => $"sum by ({by}) (increase({metric}{{{s}}}{range}))");
-        string Quantile(double q, string metric, string by) =>
-            $"histogram_quantile({q.ToString(CultureInfo.InvariantCulture)}, {Union(selectors, s => $"sum by ({by},le) (increase({metric}{{{s}}}{range}))")})";
 
         Task<List<PromSample>> Run(string promql) => client.QueryAsync(promql, at, cancellationToken);
 
-        var requests = Run(Sum(IstioNames.Requests, EdgeLabels + ",response_code,grpc_response_status,response_flags,connection_security_policy"));
-        var durationSum = Run(Sum(IstioNames.Duration + "_sum", EdgeLabels));
-        var requestBytes = Run(Sum(IstioNames.RequestBytes + "_sum", EdgeLabels));
-        var responseBytes = Run(Sum(IstioNames.ResponseBytes + "_sum", EdgeLabels));
-        var edgeQuantiles = Quantiles.Select(q => Run(Quantile(q, IstioNames.Duration + "_bucket", EdgeLabels))).ToArray();
+        // HTTP/gRPC from the compact per-edge-side series remote write adds (EdgeSeries), TCP
+        // from the Istio series. One bucket query: every quantile of every edge side and of
+        // every service's inbound calls is computed here from its rows (BucketQuantile).
+        var requests = Run(Sum(EdgeSeries.Requests, EdgeLabels + ",response_code,grpc_response_status,response_flags,connection_security_policy"));
+        var durationSum = Run(Sum(EdgeSeries.DurationMilliseconds, EdgeLabels));
+        var requestBytes = Run(Sum(EdgeSeries.RequestBytes, EdgeLabels));
+        var responseBytes = Run(Sum(EdgeSeries.ResponseBytes, EdgeLabels));
+        var buckets = Run(Sum(EdgeSeries.RequestsByDuration, EdgeLabels + ",le"));
         var tcpSent = Run(Sum(IstioNames.TcpSent, EdgeLabels));
         var tcpReceived = Run(Sum(IstioNames.TcpReceived, EdgeLabels));
         var tcpOpened = Run(Sum(IstioNames.TcpOpened, EdgeLabels));
         var tcpClosed = Run(Sum(IstioNames.TcpClosed, EdgeLabels + ",response_flags,connection_security_policy"));
-        var inboundQuantiles = serviceLatency
-            ? Quantiles.Select(q => Run(Quantile(q, IstioNames.Duration + "_bucket", InboundLabels))).ToArray()
-            : [];
-        var inboundSum = serviceLatency ? Run(Sum(IstioNames.Duration + "_sum", InboundLabels)) : null;
-        var inboundCount = serviceLatency ? Run(Sum(IstioNames.Duration + "_count", InboundLabels)) : null;
 
-        var all = new List<Task> { requests, durationSum, requestBytes, responseBytes, tcpSent, tcpReceived, tcpOpened, tcpClosed };
-        all.AddRange(edgeQuantiles);
-        all.AddRange(inboundQuantiles);
-        if (inboundSum is not null)
-        {
-            all.Add(inboundSum);
-            all.Add(inboundCount!);
-        }
-
+        Task[] all = [requests, durationSum, requestBytes, responseBytes, buckets, tcpSent, tcpReceived, tcpOpened, tcpClosed];
         try
         {
             await Task.WhenAll(all).ConfigureAwait(false);
@@ -124,30 +114,46 @@ internal sealed class StoreReader(PrometheusClient client)
             }
         }
 
-        var quantiles = await Task.WhenAll(edgeQuantiles).ConfigureAwait(false);
-        var edgeQ = new Dictionary<(EdgeKey, bool), double[]>();
-        for (var i = 0; i < quantiles.Length; i++)
+        var edgeBuckets = new Dictionary<(EdgeKey, bool), double[]>();
+        var inboundBuckets = serviceLatency ? new Dictionary<(NodeRef, bool), double[]>() : null;
+        foreach (var row in await buckets.ConfigureAwait(false))
         {
-            foreach (var row in quantiles[i])
+            if (BoundIndex(row["le"]) is var le and >= 0 && TryEdge(row, out var key, out var server) && double.IsFinite(row.Value))
             {
-                if (TryEdge(row, out var key, out var server))
+                Buckets(edgeBuckets, (key, server))[le] += row.Value;
+                if (inboundBuckets is not null)
                 {
-                    Slot(edgeQ, (key, server))[i] = row.Value;
+                    Buckets(inboundBuckets, (key.Target, server))[le] += row.Value;
                 }
             }
         }
 
-        foreach (var ((key, server), q) in edgeQ)
+        foreach (var ((key, server), cumulative) in edgeBuckets)
         {
+            Accumulate(cumulative);
             if (w.View.Edges.TryGetValue(key, out var stats) && (server ? stats.Server : stats.Client) is { Requests: > 0 } side)
             {
-                w.EdgeLatency[(key, server)] = Latency(durations.GetValueOrDefault((key, server)), side.Requests, q);
+                w.EdgeLatency[(key, server)] = Latency(durations.GetValueOrDefault((key, server)), side.Requests, cumulative);
             }
         }
 
-        if (inboundSum is not null)
+        if (inboundBuckets is not null)
         {
-            ServiceLatencies(w, await inboundSum.ConfigureAwait(false), await inboundCount!.ConfigureAwait(false), await Task.WhenAll(inboundQuantiles).ConfigureAwait(false));
+            var inboundSums = new Dictionary<(NodeRef, bool), double>();
+            foreach (var ((key, server), sum) in durations)
+            {
+                inboundSums[(key.Target, server)] = inboundSums.GetValueOrDefault((key.Target, server)) + sum;
+            }
+
+            foreach (var (k, cumulative) in inboundBuckets)
+            {
+                Accumulate(cumulative);
+                // The +Inf bucket counts every call (it is the histogram's _count).
+                if (Count(cumulative[^1]) is var count and > 0)
+                {
+                    w.ServiceLatency[k] = Latency(inboundSums.GetValueOrDefault(k), count, cumulative);
+                }
+            }
         }
 
         return w;
@@ -313,52 +319,34 @@ internal sealed class StoreReader(PrometheusClient client)
         }
     }
 
-    private static void ServiceLatencies(StoreWindow w, List<PromSample> sums, List<PromSample> counts, List<PromSample>[] quantiles)
-    {
-        var sum = new Dictionary<(NodeRef, bool), (double Sum, double Count)>();
-        foreach (var (rows, isSum) in new[] { (sums, true), (counts, false) })
-        {
-            foreach (var row in rows)
-            {
-                var k = (DestinationNode(row), row["reporter"] == "destination");
-                var s = sum.GetValueOrDefault(k);
-                sum[k] = isSum ? (s.Sum + row.Value, s.Count) : (s.Sum, s.Count + row.Value);
-            }
-        }
+    /// <summary>The average (<paramref name="sumMs"/> over <paramref name="count"/> calls) and the quantiles of <paramref name="cumulative"/> buckets.</summary>
+    private static LatencyDto Latency(double sumMs, long count, double[] cumulative) =>
+        new(Ms(sumMs / count), Quantile(0.5, cumulative), Quantile(0.9, cumulative), Quantile(0.95, cumulative), Quantile(0.99, cumulative));
 
-        var q = new Dictionary<(NodeRef, bool), double[]>();
-        for (var i = 0; i < quantiles.Length; i++)
-        {
-            foreach (var row in quantiles[i])
-            {
-                if (row["reporter"] is "destination" or "source")
-                {
-                    Slot(q, (DestinationNode(row), row["reporter"] == "destination"))[i] = row.Value;
-                }
-            }
-        }
+    private static double Quantile(double q, double[] cumulative) => Ms(BucketQuantile.Of(q, UpperBounds, cumulative));
 
-        foreach (var (k, values) in q)
-        {
-            var (s, c) = sum.GetValueOrDefault(k);
-            if (Count(c) > 0)
-            {
-                w.ServiceLatency[k] = Latency(s, Count(c), values);
-            }
-        }
-    }
-
-    private static LatencyDto Latency(double sumMs, long count, double[] q) =>
-        new(Ms(sumMs / count), Ms(q[0]), Ms(q[1]), Ms(q[2]), Ms(q[3]));
+    /// <summary>The index of a bucket's <c>le</c> into <see cref="UpperBounds"/>; -1 if it is none of them.</summary>
+    private static int BoundIndex(string le) =>
+        le == "+Inf" ? UpperBounds.Length - 1
+        : double.TryParse(le, NumberStyles.Float, CultureInfo.InvariantCulture, out var bound) ? Array.IndexOf(UpperBounds, bound) : -1;
 
     private static double Ms(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
 
-    private static double[] Slot<TKey>(Dictionary<TKey, double[]> map, TKey key)
+    /// <summary>Per-bucket counts (<see cref="EdgeSeries.RequestsByDuration"/>) made cumulative, as histogram buckets are.</summary>
+    private static void Accumulate(double[] buckets)
+    {
+        for (var i = 1; i < buckets.Length; i++)
+        {
+            buckets[i] += buckets[i - 1];
+        }
+    }
+
+    private static double[] Buckets<TKey>(Dictionary<TKey, double[]> map, TKey key)
         where TKey : notnull
     {
         if (!map.TryGetValue(key, out var slot))
         {
-            slot = new double[Quantiles.Length];
+            slot = new double[UpperBounds.Length];
             map.Add(key, slot);
         }
 
