@@ -15,6 +15,7 @@ public sealed class IstioShardTableTests
     [
         "status", "grpc", "flags", "reporter", "security", "source-workload", "destination-workload",
         "source-principal", "destination-principal", "host", "source", "destination", "caller", "tcp",
+        "no-upstream", "waypoint-no-upstream", "wide-status", "invalid-status", "wide-grpc", "high-flags",
         "equal-copies", "figures",
     ];
 
@@ -49,6 +50,52 @@ public sealed class IstioShardTableTests
         var sameKey = a.Equals(b);
         Assert.Equal(variation is "equal-copies" or "figures", sameKey);
         Assert.Equal(sameKey ? 1 : 2, memoised.Cells.Count);
+    }
+
+    [Fact]
+    public void MemoTag_EachIntegerPartInItsOwnBits_AndPartsThatDoNotFitGiveNone()
+    {
+        SideRecord[] records =
+        [
+            Outbound(), Vary(Outbound(), "status"), Vary(Outbound(), "grpc"), Vary(Outbound(), "flags"),
+            Vary(Outbound(), "high-flags"), Vary(Outbound(), "reporter"), Vary(Vary(Outbound(), "reporter"), "security"),
+            Vary(Outbound(), "tcp"), Vary(Outbound(), "no-upstream"), Vary(Outbound(), "waypoint"),
+            Vary(Outbound(), "waypoint-no-upstream"),
+        ];
+        var tags = records.Select(r =>
+        {
+            Assert.True(IstioEdgeMemo.TryTag(r, out var tag));
+            return tag;
+        }).ToList();
+        Assert.Equal(tags.Count, tags.Distinct().Count());
+        Assert.All(tags, t => Assert.NotEqual(0UL, t));
+
+        // Mutual TLS labels only a destination's series: a source's records with and without it share a tag.
+        Assert.True(IstioEdgeMemo.TryTag(Vary(Outbound(), "security"), out var outboundPlain));
+        Assert.Equal(tags[0], outboundPlain);
+
+        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "wide-status"), out _));
+        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "invalid-status"), out _));
+        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "wide-grpc"), out _));
+    }
+
+    [Fact]
+    public void Memo_RecordOfOtherNodesOnAMemoisedEdge_LookedUpWithoutTheMemo()
+    {
+        var table = new IstioShardTable();
+        var edge = new EdgeStats();
+        table.Record(Outbound(), edge);
+        table.Record(Outbound(), edge);
+        var other = Vary(Outbound(), "destination");
+        table.Record(other, edge);
+        table.Record(other, edge);
+        table.Record(Outbound(), edge);
+
+        // The memo was made for productpage -> reviews: the other edge's records never hit it.
+        Assert.Equal(1, table.MemoHits);
+        Assert.True(IstioShardTable.TryKey(other, out var otherKey));
+        Assert.Equal(2, table.Cells[otherKey].Requests);
+        Assert.Equal(2, table.Cells.Count);
     }
 
     [Fact]
@@ -344,6 +391,28 @@ public sealed class IstioShardTableTests
                 r.Protocol = TrafficProtocol.Tcp;
                 r.Connections = 1;
                 r.ConnectionsOpened = 1;
+                break;
+            case "no-upstream":
+                // A gateway that answered by itself: counted from its server half.
+                r.Istio = IstioReport.SourceNoUpstream;
+                r.Reporter = ReporterSide.Server;
+                break;
+            case "waypoint-no-upstream":
+                r.Istio = IstioReport.WaypointNoUpstream;
+                r.Reporter = ReporterSide.Server;
+                break;
+            case "wide-status":
+                // Parts beyond what a memo's tag packs: such records are looked up without it.
+                r.StatusCode = 70_000;
+                break;
+            case "invalid-status":
+                r.StatusCode = -5;
+                break;
+            case "wide-grpc":
+                r.GrpcStatus = 300;
+                break;
+            case "high-flags":
+                r.Flags = 1u << 31;
                 break;
             case "equal-copies":
                 // Equal values in other objects (another pod's identity, a string built again).
