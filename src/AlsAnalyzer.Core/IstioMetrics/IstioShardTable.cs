@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Model;
@@ -66,7 +67,7 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
 
     public void Record(in SideRecord r, EdgeStats edge)
     {
-        if (!TryKey(r, out var key))
+        if (r.Istio == IstioReport.None)
         {
             return;
         }
@@ -78,26 +79,40 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
             if (edge.TableMemo is null || _memosUsed >= MaxMemos)
             {
                 edge.TableMemo ??= SeenOnce;
-                Add(CellFor(key), r, key.IsTcp);
+                Record(r);
                 return;
             }
 
-            memo = Memo(edge);
+            memo = Memo(edge, r);
         }
 
-        var tag = IstioEdgeMemo.Tag(key);
-        var cell = memo.Find(key, tag);
+        // The memo compares the record's own parts, so a hit builds no key and hashes nothing.
+        if (!memo.Covers(r) || !IstioEdgeMemo.TryTag(r, out var tag))
+        {
+            Record(r);
+            return;
+        }
+
+        Parts(r, out _, out var source, out var sourceWorkload, out var sourcePrincipal, out _, out var destinationWorkload, out var destinationPrincipal, out var host);
+        var probe = new IstioEdgeMemo.Probe(
+            sourceWorkload,
+            destinationWorkload,
+            sourcePrincipal,
+            r.Istio == IstioReport.Destination ? destinationPrincipal : host,
+            r.Istio == IstioReport.Waypoint ? source : default);
+        var cell = memo.Find(tag, probe);
         if (cell is null)
         {
+            TryKey(r, out var key);
             cell = CellFor(key);
-            memo.Add(key, tag, cell);
+            memo.Add(tag, probe, cell);
         }
         else
         {
             MemoHits++;
         }
 
-        Add(cell, r, key.IsTcp);
+        Add(cell, r, r.Protocol == TrafficProtocol.Tcp);
     }
 
     /// <summary>
@@ -118,36 +133,10 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
     /// <summary>The series a record counts under, if it counts under one (<see cref="SideRecord.Istio"/>).</summary>
     internal static bool TryKey(in SideRecord r, out IstioKey key)
     {
-        IstioReporter reporter;
-        NodeRef source, destination;
-        WorkloadId? sourceWorkload, destinationWorkload;
-        string sourcePrincipal, destinationPrincipal, host;
-        switch (r.Istio)
+        if (!Parts(r, out var reporter, out var source, out var sourceWorkload, out var sourcePrincipal, out var destination, out var destinationWorkload, out var destinationPrincipal, out var host))
         {
-            case IstioReport.Destination:
-                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Destination, r.Source, r.SourceWorkload, r.SourcePrincipal);
-                (destination, destinationWorkload, destinationPrincipal, host) = (r.Target, r.TargetWorkload, r.TargetPrincipal, string.Empty);
-                break;
-            case IstioReport.Source:
-                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Source, r.Source, r.SourceWorkload, string.Empty);
-                (destination, destinationWorkload, destinationPrincipal, host) = (r.Target, r.TargetWorkload, string.Empty, r.DestinationHost);
-                break;
-            case IstioReport.Waypoint:
-                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Waypoint, r.Caller, r.CallerWorkload, r.CallerPrincipal);
-                (destination, destinationWorkload, destinationPrincipal, host) = (r.Target, r.TargetWorkload, string.Empty, r.DestinationHost);
-                break;
-            case IstioReport.SourceNoUpstream:
-                // The gateway's server half: the gateway is the source, nothing was called.
-                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Source, r.Target, r.TargetWorkload, string.Empty);
-                (destination, destinationWorkload, destinationPrincipal, host) = (NodeRef.Unknown, null, string.Empty, string.Empty);
-                break;
-            case IstioReport.WaypointNoUpstream:
-                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Waypoint, r.Source, r.SourceWorkload, r.SourcePrincipal);
-                (destination, destinationWorkload, destinationPrincipal, host) = (NodeRef.Unknown, null, string.Empty, string.Empty);
-                break;
-            default:
-                key = default;
-                return false;
+            key = default;
+            return false;
         }
 
         var tcp = r.Protocol == TrafficProtocol.Tcp;
@@ -167,6 +156,49 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
             r.Flags,
             security);
         return true;
+    }
+
+    /// <summary>Which of a record's nodes, workloads and identities label its series, by <see cref="SideRecord.Istio"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool Parts(
+        in SideRecord r,
+        out IstioReporter reporter,
+        out NodeRef source,
+        out WorkloadId? sourceWorkload,
+        out string sourcePrincipal,
+        out NodeRef destination,
+        out WorkloadId? destinationWorkload,
+        out string destinationPrincipal,
+        out string host)
+    {
+        switch (r.Istio)
+        {
+            case IstioReport.Destination:
+                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Destination, r.Source, r.SourceWorkload, r.SourcePrincipal);
+                (destination, destinationWorkload, destinationPrincipal, host) = (r.Target, r.TargetWorkload, r.TargetPrincipal, string.Empty);
+                return true;
+            case IstioReport.Source:
+                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Source, r.Source, r.SourceWorkload, string.Empty);
+                (destination, destinationWorkload, destinationPrincipal, host) = (r.Target, r.TargetWorkload, string.Empty, r.DestinationHost);
+                return true;
+            case IstioReport.Waypoint:
+                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Waypoint, r.Caller, r.CallerWorkload, r.CallerPrincipal);
+                (destination, destinationWorkload, destinationPrincipal, host) = (r.Target, r.TargetWorkload, string.Empty, r.DestinationHost);
+                return true;
+            case IstioReport.SourceNoUpstream:
+                // The gateway's server half: the gateway is the source, nothing was called.
+                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Source, r.Target, r.TargetWorkload, string.Empty);
+                (destination, destinationWorkload, destinationPrincipal, host) = (NodeRef.Unknown, null, string.Empty, string.Empty);
+                return true;
+            case IstioReport.WaypointNoUpstream:
+                (reporter, source, sourceWorkload, sourcePrincipal) = (IstioReporter.Waypoint, r.Source, r.SourceWorkload, r.SourcePrincipal);
+                (destination, destinationWorkload, destinationPrincipal, host) = (NodeRef.Unknown, null, string.Empty, string.Empty);
+                return true;
+            default:
+                (reporter, source, sourceWorkload, sourcePrincipal) = (default, default, null, string.Empty);
+                (destination, destinationWorkload, destinationPrincipal, host) = (default, null, string.Empty, string.Empty);
+                return false;
+        }
     }
 
     private static void Add(IstioShardCell cell, in SideRecord r, bool tcp)
@@ -213,13 +245,12 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
         return cell ??= new IstioShardCell();
     }
 
-    private IstioEdgeMemo Memo(EdgeStats edge)
+    private IstioEdgeMemo Memo(EdgeStats edge, in SideRecord r)
     {
         IstioEdgeMemo memo;
         if (_memosUsed < _memos.Count)
         {
             memo = _memos[_memosUsed];
-            memo.Clear();
         }
         else
         {
@@ -227,6 +258,7 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
             _memos.Add(memo);
         }
 
+        memo.Reset(r.Source, r.Target);
         _memosUsed++;
         edge.TableMemo = memo;
         return memo;
@@ -236,11 +268,15 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
 /// <summary>
 /// The cells an edge's records went to, on the edge itself (<see cref="EdgeStats.TableMemo"/>):
 /// an edge's records differ mostly by reporter (its two sides), status code and flags, so a few
-/// slots find a repeated key without hashing it whole or touching the dictionary. Each slot has
-/// a tag of the key's small parts, all in one cache line: a lookup scans the tags and compares
-/// the whole key only where a tag matches, so a hit is always right. A miss is looked up and
-/// replaces the oldest slot. Valid while the edge's buffer is written: the table hands the
-/// memos out again once that buffer is folded.
+/// slots find a repeated series without building its key, hashing it or touching the dictionary.
+/// A slot holds what labels the series beyond the edge's two nodes (which the memo checks once):
+/// the record's integer parts packed losslessly into a tag (all tags in one cache line), then
+/// in one 64-byte slot the workloads, identities and a waypoint's caller, compared by value
+/// (references first) where a tag matches, so a hit is always right. A miss is looked up and
+/// replaces the oldest slot; a record whose parts do not pack (a status code beyond 16 bits, an
+/// unusual gRPC status) or of other nodes than the edge's is looked up without the memo.
+/// Valid while the edge's buffer is written: the table hands the memos out again once that
+/// buffer is folded.
 /// </summary>
 internal sealed class IstioEdgeMemo
 {
@@ -249,46 +285,101 @@ internal sealed class IstioEdgeMemo
     private Tags _tags;
     private Slots _slots;
     private int _next;
+    private NodeRef _source;
+    private NodeRef _target;
 
-    /// <summary>The key's integer parts; never 0, the tag of an empty slot.</summary>
-    public static ulong Tag(in IstioKey key) =>
-        (ulong)(ushort)key.ResponseCode
-        | ((ulong)(byte)key.GrpcStatus << 16)
-        | ((ulong)key.Reporter << 24)
-        | ((ulong)key.Security << 26)
-        | ((ulong)((byte)key.Protocol & 7) << 28)
-        | ((ulong)key.Flags << 31)
-        | (1UL << 63);
-
-    public IstioShardCell? Find(in IstioKey key, ulong tag)
+    /// <summary>
+    /// The record's integer parts, packed without loss: status code (16 bits), gRPC status + 1
+    /// (8), flags (32), which Istio report (3), mutual TLS (1), protocol (3), and a top bit so
+    /// that no tag is 0, the tag of an empty slot. False when a part does not fit.
+    /// </summary>
+    public static bool TryTag(in SideRecord r, out ulong tag)
     {
-        for (var i = 0; i < SlotCount; i++)
+        var tcp = r.Protocol == TrafficProtocol.Tcp;
+        var code = tcp ? 0 : r.StatusCode;
+        var grpc = (tcp ? -1 : r.GrpcStatus) + 1;
+        if ((uint)code > ushort.MaxValue || (uint)grpc > byte.MaxValue || (uint)r.Istio > 7 || (uint)r.Protocol > 7)
         {
-            if (_tags[i] == tag && _slots[i].Key.Equals(key))
+            tag = 0;
+            return false;
+        }
+
+        // Mutual TLS labels only a destination's series (connection_security_policy).
+        var mtls = r.Istio == IstioReport.Destination && r.Mtls;
+        tag = (uint)code
+            | ((ulong)(uint)grpc << 16)
+            | ((ulong)r.Flags << 24)
+            | ((ulong)r.Istio << 56)
+            | ((mtls ? 1UL : 0UL) << 59)
+            | ((ulong)r.Protocol << 60)
+            | (1UL << 63);
+        return true;
+    }
+
+    /// <summary>Whether a record is of this memo's edge: its slots hold only the parts that vary on one edge.</summary>
+    public bool Covers(in SideRecord r) => r.Source.Equals(_source) && r.Target.Equals(_target);
+
+    public IstioShardCell? Find(ulong tag, in Probe probe)
+    {
+        // The eight tags compared at once: no branch per slot, whichever slot holds the hit.
+        var tags = Vector512.LoadUnsafe(ref _tags[0]);
+        var matches = Vector512.ExtractMostSignificantBits(Vector512.Equals(tags, Vector512.Create(tag)));
+        while (matches != 0)
+        {
+            var i = System.Numerics.BitOperations.TrailingZeroCount(matches);
+            if (_slots[i].Probe.Matches(probe))
             {
                 return _slots[i].Cell;
             }
+
+            matches &= matches - 1;
         }
 
         return null;
     }
 
-    public void Add(in IstioKey key, ulong tag, IstioShardCell cell)
+    public void Add(ulong tag, in Probe probe, IstioShardCell cell)
     {
         var i = _next;
         _next = (i + 1) % SlotCount;
         _tags[i] = tag;
-        _slots[i] = new Slot(key, cell);
+        _slots[i] = new Slot(probe, cell);
     }
 
-    public void Clear()
+    /// <summary>Empties the memo for an edge from <paramref name="source"/> to <paramref name="target"/>.</summary>
+    public void Reset(NodeRef source, NodeRef target)
     {
         _tags = default;
         _slots = default;
         _next = 0;
+        _source = source;
+        _target = target;
     }
 
-    internal readonly record struct Slot(IstioKey Key, IstioShardCell Cell);
+    /// <summary>
+    /// What labels a record's series beyond its edge's nodes and its tag: the two workloads, the
+    /// source identity, the destination identity or host (a destination's series has no host,
+    /// the others no destination identity) and a waypoint's caller (default otherwise).
+    /// </summary>
+    internal readonly struct Probe(WorkloadId? sourceWorkload, WorkloadId? destinationWorkload, string sourcePrincipal, string destinationText, NodeRef caller)
+    {
+        private readonly WorkloadId? _sourceWorkload = sourceWorkload;
+        private readonly WorkloadId? _destinationWorkload = destinationWorkload;
+        private readonly string _sourcePrincipal = sourcePrincipal;
+        private readonly string _destinationText = destinationText;
+        private readonly NodeRef _caller = caller;
+
+        public bool Matches(in Probe other) =>
+            Same(_sourceWorkload, other._sourceWorkload)
+            && Same(_destinationWorkload, other._destinationWorkload)
+            && string.Equals(_sourcePrincipal, other._sourcePrincipal, StringComparison.Ordinal)
+            && string.Equals(_destinationText, other._destinationText, StringComparison.Ordinal)
+            && _caller.Equals(other._caller);
+
+        private static bool Same(WorkloadId? a, WorkloadId? b) => ReferenceEquals(a, b) || (a is not null && a.Equals(b));
+    }
+
+    internal readonly record struct Slot(Probe Probe, IstioShardCell Cell);
 
     [System.Runtime.CompilerServices.InlineArray(SlotCount)]
     internal struct Tags

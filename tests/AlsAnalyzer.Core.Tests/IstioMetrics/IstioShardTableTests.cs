@@ -15,6 +15,7 @@ public sealed class IstioShardTableTests
     [
         "status", "grpc", "flags", "reporter", "security", "source-workload", "destination-workload",
         "source-principal", "destination-principal", "host", "source", "destination", "caller", "tcp",
+        "no-upstream", "waypoint-no-upstream", "wide-status", "invalid-status", "wide-grpc", "high-flags",
         "equal-copies", "figures",
     ];
 
@@ -32,12 +33,20 @@ public sealed class IstioShardTableTests
         var other = Vary(baseline, variation);
 
         // Alternating on one edge: each record either finds its own key in the memo or misses it.
+        // Records of other nodes go to their own edge, as a minute bucket gives them (the memo
+        // also checks the nodes: the overflow edge holds many edges' records, see below).
         SideRecord[] sequence = [baseline, other, other, baseline, other, baseline, baseline];
         var memoised = new IstioShardTable();
         var plain = new IstioShardTable();
-        var edge = new EdgeStats();
+        var edges = new Dictionary<EdgeKey, EdgeStats>();
         foreach (var r in sequence)
         {
+            var key = new EdgeKey(r.Source, r.Target, r.Protocol);
+            if (!edges.TryGetValue(key, out var edge))
+            {
+                edges[key] = edge = new EdgeStats();
+            }
+
             memoised.Record(r, edge);
             plain.Record(r);
         }
@@ -49,6 +58,59 @@ public sealed class IstioShardTableTests
         var sameKey = a.Equals(b);
         Assert.Equal(variation is "equal-copies" or "figures", sameKey);
         Assert.Equal(sameKey ? 1 : 2, memoised.Cells.Count);
+    }
+
+    [Fact]
+    public void MemoTag_EachIntegerPartInItsOwnBits_AndPartsThatDoNotFitGiveNone()
+    {
+        SideRecord[] records =
+        [
+            Outbound(), Vary(Outbound(), "status"), Vary(Outbound(), "grpc"), Vary(Outbound(), "flags"),
+            Vary(Outbound(), "high-flags"), Vary(Outbound(), "reporter"), Vary(Vary(Outbound(), "reporter"), "security"),
+            Vary(Outbound(), "tcp"), Vary(Outbound(), "no-upstream"), Vary(Outbound(), "waypoint"),
+            Vary(Outbound(), "waypoint-no-upstream"),
+        ];
+        var tags = records.Select(r =>
+        {
+            Assert.True(IstioEdgeMemo.TryTag(r, out var tag));
+            return tag;
+        }).ToList();
+        Assert.Equal(tags.Count, tags.Distinct().Count());
+        Assert.All(tags, t => Assert.NotEqual(0UL, t));
+
+        // Mutual TLS labels only a destination's series: a source's records with and without it share a tag.
+        Assert.True(IstioEdgeMemo.TryTag(Vary(Outbound(), "security"), out var outboundPlain));
+        Assert.Equal(tags[0], outboundPlain);
+
+        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "wide-status"), out _));
+        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "invalid-status"), out _));
+        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "wide-grpc"), out _));
+    }
+
+    [Fact]
+    public void Memo_OverflowEdgeOfAFullBucket_HoldsManyEdgesRecords_EachKeepsItsLabels()
+    {
+        // One edge per minute: the next edges' records land on the bucket's overflow edge, whose
+        // records have many edges' nodes. Through a shard buffer, as ingest adds them.
+        var memoised = new IstioShardTable();
+        var plain = new IstioShardTable();
+        var buffer = new ShardBuffer(new AggregationOptions { MaxEdgesPerMinute = 1 }, memoised);
+        SideRecord[] records = [Outbound(), Vary(Outbound(), "destination"), Vary(Outbound(), "source"), Vary(Outbound(), "destination"), Vary(Outbound(), "source")];
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var r in records)
+            {
+                buffer.Record(r);
+                plain.Record(r);
+            }
+        }
+
+        AssertSameCells(plain, memoised);
+        Assert.Equal(3, memoised.Cells.Count);
+        var bucket = Assert.Single(buffer.Buckets).Value;
+        Assert.Equal(2, bucket.Edges.Count);
+        Assert.Equal(12, bucket.Edges.Single(e => e.Key.Source == NodeRef.Overflow).Value.Client!.Calls);
+        Assert.True(memoised.MemoHits > 0);
     }
 
     [Fact]
@@ -271,6 +333,9 @@ public sealed class IstioShardTableTests
         Protocol = TrafficProtocol.Http,
         Source = Productpage,
         Target = Reviews,
+        SourceInstance = "productpage-v1-1",
+        TargetInstance = "reviews-v1-1",
+        Endpoint = "GET /reviews",
         SourceWorkload = new WorkloadId("productpage-v1", "v1", "c1"),
         TargetWorkload = new WorkloadId("reviews-v1", "v1", "c1"),
         SourcePrincipal = "spiffe://cluster.local/ns/default/sa/productpage",
@@ -344,6 +409,28 @@ public sealed class IstioShardTableTests
                 r.Protocol = TrafficProtocol.Tcp;
                 r.Connections = 1;
                 r.ConnectionsOpened = 1;
+                break;
+            case "no-upstream":
+                // A gateway that answered by itself: counted from its server half.
+                r.Istio = IstioReport.SourceNoUpstream;
+                r.Reporter = ReporterSide.Server;
+                break;
+            case "waypoint-no-upstream":
+                r.Istio = IstioReport.WaypointNoUpstream;
+                r.Reporter = ReporterSide.Server;
+                break;
+            case "wide-status":
+                // Parts beyond what a memo's tag packs: such records are looked up without it.
+                r.StatusCode = 70_000;
+                break;
+            case "invalid-status":
+                r.StatusCode = -5;
+                break;
+            case "wide-grpc":
+                r.GrpcStatus = 300;
+                break;
+            case "high-flags":
+                r.Flags = 1u << 31;
                 break;
             case "equal-copies":
                 // Equal values in other objects (another pod's identity, a string built again).
