@@ -56,6 +56,9 @@ internal sealed class EdgeSeries
     /// <summary>Series pushed at 0 by the last <see cref="Add"/> whose calls wait for the next push.</summary>
     public int Held { get; private set; }
 
+    /// <summary>Series the last <see cref="Add"/> pushed.</summary>
+    public int LastPushed { get; private set; }
+
     /// <summary>Edge sides held now.</summary>
     public int Sides
     {
@@ -151,7 +154,8 @@ internal sealed class EdgeSeries
                 request.Metadata.Add(new MetricMetadata { MetricFamilyName = name, Type = MetricMetadata.Types.MetricType.Counter });
             }
 
-            return request.Timeseries.Count - before;
+            LastPushed = request.Timeseries.Count - before;
+            return LastPushed;
         }
     }
 

@@ -6,7 +6,7 @@ namespace AlsAnalyzer.Server.IstioMetrics;
 /// <summary>Self-metrics of the Istio series and of their remote write.</summary>
 internal sealed class IstioMetricsSelfMetrics : ISelfMetricsComponent
 {
-    public IstioMetricsSelfMetrics(SelfMetrics metrics, IstioSeriesStore store, RemoteWriter writer)
+    public IstioMetricsSelfMetrics(SelfMetrics metrics, IstioSeriesStore store, RemoteWriter writer, EdgeSeries edges)
     {
         var f = metrics.Factory;
         var series = f.CreateGauge("als_istio_series", "Istio label sets held (each is one series per Istio metric).");
@@ -17,6 +17,7 @@ internal sealed class IstioMetricsSelfMetrics : ISelfMetricsComponent
         var failed = f.CreateCounter("als_istio_remote_write_samples_failed_total", "Samples refused (4xx) or still failing after every retry (5xx, network).");
         var dropped = f.CreateCounter("als_istio_remote_write_samples_dropped_total", "Samples dropped unsent because the remote-write queue was full.");
         var queued = f.CreateGauge("als_istio_remote_write_queued_samples", "Samples waiting to be sent.");
+        var edgeSeries = f.CreateGauge("als_istio_edge_series", "als_edge_* series in the last remote-write push (compact per-edge-side sums of the Istio series).");
         var lastSuccess = f.CreateGauge("als_istio_remote_write_last_success_timestamp_seconds", "Unix time of the last request the remote-write receiver accepted (0: none yet).");
         metrics.BeforeCollect(() =>
         {
@@ -30,6 +31,7 @@ internal sealed class IstioMetricsSelfMetrics : ISelfMetricsComponent
             dropped.IncTo(writer.SamplesDropped);
             queued.Set(writer.QueuedSamples);
             lastSuccess.Set(writer.LastSuccessSeconds);
+            edgeSeries.Set(edges.LastPushed);
         });
     }
 }

@@ -16,9 +16,9 @@ namespace AlsAnalyzer.Server.StoreQueries;
 /// replicas, pods and workload versions. Latency percentiles of edges and services are computed
 /// here from one query's duration buckets (<see cref="BucketQuantile"/>). HTTP and gRPC edges
 /// are read from the compact <c>als_edge_*</c> series (<see cref="EdgeSeries"/>), TCP edges from
-/// the Istio series. Nodes are named back as the memory store
-/// names them: the canonical service in its namespace, else the destination service the
-/// cluster named, else the caller's SPIFFE identity, else <c>unknown</c>.
+/// the Istio series. Nodes are named back as the memory store names them: the canonical
+/// service in its namespace, else the destination service the cluster named, else the caller's
+/// SPIFFE identity, else <c>unknown</c>.
 /// </summary>
 internal sealed class StoreReader(PrometheusClient client)
 {
@@ -148,7 +148,7 @@ internal sealed class StoreReader(PrometheusClient client)
             foreach (var (k, cumulative) in inboundBuckets)
             {
                 Accumulate(cumulative);
-                // The +Inf bucket counts every call (it is the histogram's _count).
+                // Made cumulative, the +Inf bucket counts every call.
                 if (Count(cumulative[^1]) is var count and > 0)
                 {
                     w.ServiceLatency[k] = Latency(inboundSums.GetValueOrDefault(k), count, cumulative);

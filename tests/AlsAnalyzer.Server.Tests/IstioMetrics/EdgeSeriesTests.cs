@@ -25,6 +25,7 @@ public sealed class EdgeSeriesTests
         var first = Push(edges, 1000, (ok, Counts(10, bucket: 3)), (okV2, Counts(5, bucket: 3)), (failed, Counts(2, bucket: 6)));
         Assert.All(first, s => Assert.Equal(0, s.Samples[0].Value));
         Assert.Equal(7, first.Count); // 2 outcomes, 3 sums, 2 buckets
+        Assert.Equal(7, edges.LastPushed);
         Assert.True(edges.Held > 0);
         Assert.Equal(1, edges.Sides);
 
