@@ -39,6 +39,7 @@ internal sealed class MemoryMetrics : ISelfMetricsComponent
             used.WithLabels(MemoryBudget.MetricsService).Set(proxies.EstimatedBytes);
             used.WithLabels(MemoryBudget.DecodeTables).Set(pipelines.Sum(p => p.Tables.Sum(t => t.Table.Bytes)));
             used.WithLabels(MemoryBudget.TcpConnections).Set(tcp.Held * TcpConnectionBudget.BytesPerConnection);
+            used.WithLabels(MemoryBudget.Samples).Set(aggregator.Samples?.EstimatedBytes ?? 0);
             heapLimit.Set(GcHeapLimit.Current);
             evictedMinutes.IncTo(aggregator.EvictedMinutes);
             evictedCalls.IncTo(aggregator.EvictedCalls);
