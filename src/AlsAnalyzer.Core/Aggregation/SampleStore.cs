@@ -42,6 +42,7 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time, long
     private readonly long _keptBudget = budgetBytes / 4 * 3;
     private readonly long _captureBudget = budgetBytes / 4;
     private long _bytes;
+    private readonly HashSet<CallSample> _seen = new(ReferenceEqualityComparer.Instance);
     private long _evictedForBytes;
     private long _captureBytes;
     private long _tooLong;
@@ -203,7 +204,7 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time, long
     private void Recount(EdgeSamples edge)
     {
         var before = edge.Bytes;
-        _bytes += edge.Recount(options.MaxSamplesPerEdge) - before;
+        _bytes += edge.Recount(options.MaxSamplesPerEdge, _seen) - before;
     }
 
     private void Forget(EdgeSamples edge)
@@ -319,25 +320,27 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time, long
         /// <summary>Estimated bytes as last counted (<see cref="Recount"/>).</summary>
         public long Bytes { get; private set; }
 
-        /// <summary>Counts the edge's bytes again: itself, and every sample in every reservoir (a sample in two counts twice).</summary>
-        public long Recount(int size)
+        /// <summary>Counts the edge's bytes again: itself, and every sample once, however many reservoirs hold it (<paramref name="seen"/>: scratch, emptied here).</summary>
+        public long Recount(int size, HashSet<CallSample> seen)
         {
+            seen.Clear();
             var bytes = SampleBytes.Edge(Key, SourceId, TargetId, size);
             foreach (var e in Errors)
             {
-                bytes += e is null ? 0 : SampleBytes.Of(e);
+                bytes += e is not null && seen.Add(e) ? SampleBytes.Of(e) : 0;
             }
 
             foreach (var s in Slow)
             {
-                bytes += SampleBytes.Of(s);
+                bytes += seen.Add(s) ? SampleBytes.Of(s) : 0;
             }
 
             foreach (var s in PreviousSlow)
             {
-                bytes += SampleBytes.Of(s);
+                bytes += seen.Add(s) ? SampleBytes.Of(s) : 0;
             }
 
+            seen.Clear();
             return Bytes = bytes;
         }
 

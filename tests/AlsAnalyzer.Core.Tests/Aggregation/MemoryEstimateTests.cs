@@ -21,6 +21,10 @@ public sealed class HeapMeasurement;
 [Collection(nameof(HeapMeasurement))]
 public sealed class MemoryEstimateTests
 {
+    // The heap counter is process-wide: what the test host itself allocates meanwhile is in it
+    // (the same fill measured 8 KB apart from one run to the next).
+    private const long NoiseBytes = 64 * 1024;
+
     private static readonly DateTimeOffset Now = new(2026, 12, 5, 8, 0, 0, TimeSpan.Zero);
 
     [Fact]
@@ -147,7 +151,7 @@ public sealed class MemoryEstimateTests
     {
         TestContext.Current.TestOutputHelper?.WriteLine($"{table}: estimated {estimated:N0} B, real {real:N0} B ({(double)estimated / real:F2}x)");
         Assert.True(real > 1_000_000, $"{table}: only {real} B held, too little to measure");
-        Assert.True(estimated >= real, $"{table}: estimated {estimated:N0} B < real {real:N0} B");
+        Assert.True(estimated >= real - NoiseBytes, $"{table}: estimated {estimated:N0} B < real {real:N0} B");
         Assert.True(estimated <= 2 * real, $"{table}: estimated {estimated:N0} B > 2x real {real:N0} B");
     }
 
