@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 try
 {
     var app = AlsHost.Build(args);
+    GcHeapLimit.Apply(app.Services);
     await app.RunAsync().ConfigureAwait(false);
     return 0;
 }

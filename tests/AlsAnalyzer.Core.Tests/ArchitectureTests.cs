@@ -24,7 +24,7 @@ public sealed partial class ArchitectureTests
         ["Ingest"] = ["Aggregation", "Analysis", "Decoding", "Peers", "Identity", "Model"],
         ["Query"] = ["Aggregation", "Analysis", "Decoding", "Metrics", "Model"],
         ["IstioMetrics"] = ["Aggregation", "Analysis", "Decoding", "Model"],
-        ["Persistence"] = ["Aggregation", "Decoding", "Model"],
+        ["Persistence"] = ["Aggregation", "Decoding", "Metrics", "Identity", "Model"],
     };
 
     private static string CoreRoot => Path.Combine(Repository.Root, "src", "AlsAnalyzer.Core");

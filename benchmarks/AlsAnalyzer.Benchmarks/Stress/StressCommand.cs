@@ -21,6 +21,7 @@ internal static class StressCommand
     private const double MaxQuerySeconds = 1.0;
     private const int MaxQueryBytes = 4_000_000;
     private const double MinThroughputRatio = 0.8;
+    private static readonly string[] MemoryShares = ["aggregation_ring", "decode_tables", "metrics_service", "tcp_connections", "samples"];
     private static readonly TimeSpan StreamLifetime = TimeSpan.FromSeconds(20);
 
     public static Task<int> RunAsync(CliArgs args)
@@ -41,6 +42,7 @@ internal static class StressCommand
             CraftedPeerEvery = args.Int("crafted-every", d.CraftedPeerEvery),
             ServerDll = args.String("server"),
             ServerArgs = args.String("server-args")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            ServerEnvironment = args.String("server-env")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         };
         args.RejectUnknown();
         return RunAsync(options);
@@ -57,6 +59,12 @@ internal static class StressCommand
         if (containerMb > 0)
         {
             environment["DOTNET_GCHeapHardLimit"] = (containerMb * 1024L * 1024 * 3 / 4).ToString("x", CultureInfo.InvariantCulture);
+        }
+
+        foreach (var variable in o.ServerEnvironment)
+        {
+            var (name, value) = variable.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq ? (variable[..eq], variable[(eq + 1)..]) : throw new ArgumentException($"--server-env: '{variable}' is not NAME=VALUE.");
+            environment[name] = value;
         }
 
         await using var server = await ServerProcess.StartAsync(
@@ -195,6 +203,8 @@ internal static class StressCommand
         Console.WriteLine($"stress: sent {Interlocked.Read(ref sent):N0} entries; server received {metrics.Get("als_entries_received_total"):N0}, malformed messages {metrics.Get("als_messages_rejected_total{reason=\"malformed\"}"):N0}");
         Console.WriteLine($"stress: 60-minute topology after the flood: median {topology.Seconds:F3} s, {topology.Bytes:N0} B, truncated {topology.Truncated} (of 3: {string.Join(", ", final.Select(f => f.Seconds.ToString("F3", CultureInfo.InvariantCulture)))} s)");
         Console.WriteLine($"stress: ring {metrics.Get("als_memory_estimated_bytes{share=\"aggregation_ring\"}") / 1048576:F0} MiB estimated of {metrics.Get("als_memory_budget_bytes{share=\"aggregation_ring\"}") / 1048576:F0} MiB; overflow edges {metrics.Get("als_aggregation_overflow_total{dimension=\"edge\"}"):N0}, endpoints {metrics.Get("als_aggregation_overflow_total{dimension=\"endpoint\"}"):N0}, instances {metrics.Get("als_aggregation_overflow_total{dimension=\"instance\"}"):N0}; evicted buckets {metrics.Get("als_aggregation_evicted_buckets_total"):N0}, calls dropped {metrics.Get("als_aggregation_evicted_calls_total"):N0}");
+        var shares = string.Join(", ", MemoryShares.Select(share => $"{share} {metrics.Get($"als_memory_estimated_bytes{{share=\"{share}\"}}") / 1048576:F0}"));
+        Console.WriteLine($"stress: estimated MiB by share: {shares}; GC heap limit {metrics.Get("als_gc_heap_limit_bytes") / 1048576:F0} MiB");
         Console.WriteLine($"stress: peak RSS {peakRssMb:F0} MiB (limit {o.BudgetMegabytes + o.ConstantMegabytes} MiB)");
 
         if (peakRssMb > o.BudgetMegabytes + o.ConstantMegabytes)

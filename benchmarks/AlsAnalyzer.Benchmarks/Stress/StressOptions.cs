@@ -45,6 +45,9 @@ internal sealed record StressOptions
     /// <summary>More server arguments (<c>--server-args --Als:IstioMetricsEnabled=false,...</c>).</summary>
     public IReadOnlyList<string> ServerArgs { get; init; } = [];
 
+    /// <summary>More environment variables of the server process (<c>NAME=VALUE</c>), e.g. the runtime's GC settings.</summary>
+    public IReadOnlyList<string> ServerEnvironment { get; init; } = [];
+
     /// <summary>Seconds long, for CI: checks function (bounds hold, queries answer), not time.</summary>
     public bool Smoke { get; init; }
 

@@ -62,6 +62,7 @@ internal sealed class SampleCapture(SampleStore store)
     // A gateway's entry yields two records; a sidecar's one.
     private readonly SampleCandidate?[] _pending = new SampleCandidate?[2];
     private int _pendingCount;
+    private long _attachedBytes;
 
     public Dictionary<EdgeKey, EdgeCandidates> Edges { get; } = [];
 
@@ -145,8 +146,14 @@ internal sealed class SampleCapture(SampleStore store)
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void Attach(ReadOnlySpan<byte> entry)
     {
-        // Entries are bounded by the largest message accepted; a copy is made only for a candidate.
-        byte[]? copy = entry.IsEmpty ? null : entry.ToArray();
+        // A copy is made only for a candidate, and only within the store's bytes for copies.
+        byte[]? copy = null;
+        if (!entry.IsEmpty && _pendingCount > 0 && store.TryReserveEntry(entry.Length, out var bytes))
+        {
+            copy = entry.ToArray();
+            _attachedBytes += bytes;
+        }
+
         for (var i = 0; i < _pendingCount; i++)
         {
             _pending[i]!.Entry = copy;
@@ -154,6 +161,14 @@ internal sealed class SampleCapture(SampleStore store)
         }
 
         _pendingCount = 0;
+    }
+
+    /// <summary>Collector: the bytes reserved for this buffer's copies, given back to the store once merged.</summary>
+    public long TakeAttachedBytes()
+    {
+        var bytes = _attachedBytes;
+        _attachedBytes = 0;
+        return bytes;
     }
 
     /// <summary>Forgets the pending candidates without bytes (an analysis path that has none to give).</summary>

@@ -28,9 +28,26 @@ internal sealed record CallSample(
 /// is forgotten (<see cref="EdgesEvicted"/>). The collector merges the shards' candidates in
 /// (<see cref="Merge"/>), queries read under the same lock; ingest only reads
 /// <see cref="FloorOf"/>, a lock-free dictionary read, once per edge per shard buffer.
+/// Bytes are bounded by <paramref name="budgetBytes"/> (the <c>samples</c> share of the memory
+/// budget, <see cref="SampleBytes"/>): three quarters for the kept samples, past which the edges
+/// sampled least recently are forgotten (<see cref="EdgesEvictedForBytes"/>), and a quarter for
+/// the entry bytes the shard buffers copy for their candidates until the next collect, past
+/// which a candidate is kept without them (<see cref="EntriesNotAttached"/>).
 /// </summary>
-internal sealed class SampleStore(SampleOptions options, TimeProvider time)
+internal sealed class SampleStore(SampleOptions options, TimeProvider time, long budgetBytes = SampleStore.Unbounded)
 {
+    /// <summary>No byte bound: for stores built without a budget (tests, benchmarks).</summary>
+    public const long Unbounded = long.MaxValue / 8;
+
+    private readonly long _keptBudget = budgetBytes / 4 * 3;
+    private readonly long _captureBudget = budgetBytes / 4;
+    private long _bytes;
+    private readonly HashSet<CallSample> _seen = new(ReferenceEqualityComparer.Instance);
+    private long _evictedForBytes;
+    private long _captureBytes;
+    private long _tooLong;
+    private long _overBudget;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<EdgeKey, EdgeSamples> _edges = [];
 
@@ -45,6 +62,44 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time)
 
     /// <summary>Edges forgotten to stay within <see cref="SampleOptions.MaxSampleEdges"/>.</summary>
     public long EdgesEvicted => Interlocked.Read(ref _evicted);
+
+    /// <summary>Edges forgotten to keep the samples' estimated bytes within their share.</summary>
+    public long EdgesEvictedForBytes => Interlocked.Read(ref _evictedForBytes);
+
+    /// <summary>Bytes the kept samples may hold (three quarters of the budget).</summary>
+    public long KeptBudgetBytes => _keptBudget;
+
+    /// <summary>Candidates kept without their entry's bytes (so without details): the entry was longer than <see cref="SampleBytes.MaxAttachedEntryBytes"/>, or the copies waiting for the collector held their quarter of the budget.</summary>
+    public (long TooLong, long MemoryBudget) EntriesNotAttached => (Interlocked.Read(ref _tooLong), Interlocked.Read(ref _overBudget));
+
+    /// <summary>Estimated bytes held: the kept samples with their edges, and the entry copies waiting in shard buffers.</summary>
+    public long EstimatedBytes => Interlocked.Read(ref _bytes) + Interlocked.Read(ref _captureBytes);
+
+    /// <summary>
+    /// Ingest: reserves the bytes of a copy of an entry for a candidate, from the quarter of the
+    /// budget the shard buffers share until the collector merges them (<see cref="Merge"/> gives
+    /// them back); false (counted) when the entry is too long or that quarter is held.
+    /// </summary>
+    public bool TryReserveEntry(int length, out long bytes)
+    {
+        bytes = SampleBytes.EntryCopy(length);
+        if (length > SampleBytes.MaxAttachedEntryBytes)
+        {
+            Interlocked.Increment(ref _tooLong);
+            bytes = 0;
+            return false;
+        }
+
+        if (Interlocked.Add(ref _captureBytes, bytes) > _captureBudget)
+        {
+            Interlocked.Add(ref _captureBytes, -bytes);
+            Interlocked.Increment(ref _overBudget);
+            bytes = 0;
+            return false;
+        }
+
+        return true;
+    }
 
     /// <summary>Edges with samples, and the samples held (a call that is both failing and slow counts once per reservoir).</summary>
     public (int Edges, long Samples) Counts()
@@ -65,6 +120,18 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time)
 
     /// <summary>Collector: merges one shard buffer's candidates, decoding those kept.</summary>
     public void Merge(SampleCapture capture)
+    {
+        try
+        {
+            MergeLocked(capture);
+        }
+        finally
+        {
+            Interlocked.Add(ref _captureBytes, -capture.TakeAttachedBytes());
+        }
+    }
+
+    private void MergeLocked(SampleCapture capture)
     {
         lock (_lock)
         {
@@ -87,6 +154,14 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time)
                 }
 
                 _floors[key] = (_period, edge.Floor(options.MaxSamplesPerEdge));
+                Recount(edge);
+            }
+
+            // The least recently sampled edges go first; the one just sampled stays.
+            while (_bytes > _keptBudget && _recency.Count > 1 && _recency.First is { } oldest)
+            {
+                Forget(oldest.Value);
+                _evictedForBytes++;
             }
         }
     }
@@ -126,6 +201,21 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time)
             .Select(p => (p.Key, p.Value.Failing, p.Value.Slow))];
     }
 
+    private void Recount(EdgeSamples edge)
+    {
+        var before = edge.Bytes;
+        _bytes += edge.Recount(options.MaxSamplesPerEdge, _seen) - before;
+    }
+
+    private void Forget(EdgeSamples edge)
+    {
+        _recency.Remove(edge.Recency);
+        _edges.Remove(edge.Key);
+        _floors.TryRemove(edge.Key, out _);
+        _held -= edge.Held;
+        _bytes -= edge.Bytes;
+    }
+
     private static CallSample Kept(SampleCandidate candidate)
     {
         if (candidate.Kept is { } kept)
@@ -149,7 +239,7 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time)
             r.LatencyMicros,
             r.BytesSent,
             r.BytesReceived,
-            details);
+            SampleBytes.Capped(details));
     }
 
     /// <summary>A new slow period empties the current reservoirs (the previous period's stay visible) and resets the floors.</summary>
@@ -174,6 +264,7 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time)
 
             edge.Slow = [];
             _floors[key] = (period, 0);
+            Recount(edge);
         }
     }
 
@@ -188,10 +279,7 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time)
 
         while (_edges.Count >= options.MaxSampleEdges && _recency.First is { } oldest)
         {
-            _recency.RemoveFirst();
-            _edges.Remove(oldest.Value.Key);
-            _floors.TryRemove(oldest.Value.Key, out _);
-            _held -= oldest.Value.Held;
+            Forget(oldest.Value);
             _evicted++;
         }
 
@@ -228,6 +316,33 @@ internal sealed class SampleStore(SampleOptions options, TimeProvider time)
         public List<CallSample> PreviousSlow { get; set; } = [];
 
         public long Held => Errors.Count(e => e is not null) + Slow.Count + PreviousSlow.Count;
+
+        /// <summary>Estimated bytes as last counted (<see cref="Recount"/>).</summary>
+        public long Bytes { get; private set; }
+
+        /// <summary>Counts the edge's bytes again: itself, and every sample once, however many reservoirs hold it (<paramref name="seen"/>: scratch, emptied here).</summary>
+        public long Recount(int size, HashSet<CallSample> seen)
+        {
+            seen.Clear();
+            var bytes = SampleBytes.Edge(Key, SourceId, TargetId, size);
+            foreach (var e in Errors)
+            {
+                bytes += e is not null && seen.Add(e) ? SampleBytes.Of(e) : 0;
+            }
+
+            foreach (var s in Slow)
+            {
+                bytes += seen.Add(s) ? SampleBytes.Of(s) : 0;
+            }
+
+            foreach (var s in PreviousSlow)
+            {
+                bytes += seen.Add(s) ? SampleBytes.Of(s) : 0;
+            }
+
+            seen.Clear();
+            return Bytes = bytes;
+        }
 
         private int _nextError;
 

@@ -22,6 +22,6 @@ internal static class DecodeLimits
     public static string Fold(string name) =>
         name.Length * 3 > MaxKeyBytes && Encoding.UTF8.GetByteCount(name) > MaxKeyBytes ? TooLong : name;
 
-    /// <summary>A string's heap bytes: header, length and UTF-16 characters.</summary>
-    public static long StringBytes(string s) => 22 + (2L * s.Length);
+    /// <summary>A string's heap bytes: header, length, UTF-16 characters and terminator, padded to 8 bytes as the heap lays it out.</summary>
+    public static long StringBytes(string s) => (22 + (2L * s.Length) + 7) & ~7L;
 }

@@ -88,6 +88,40 @@ internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention re
         return true;
     }
 
+    /// <summary>
+    /// Start-up: adds proxies a snapshot held, within the same caps as reporting ones (count and
+    /// bytes; past them the rest are not restored); a proxy already reporting is kept as it is.
+    /// Returns how many were restored.
+    /// </summary>
+    public int Restore(IEnumerable<ProxyState> restored)
+    {
+        var count = 0;
+        foreach (var proxy in restored)
+        {
+            var bytes = BytesPerProxy + (2L * proxy.NodeId.Length) + proxy.Stats.Sum(s => StatBytes(s.Key, s.Value.Cluster, s.Value.ClusterStat) + (s.Value.Minutes * (long)BytesPerMinute));
+            if (_proxies.Count >= Settings.MaxProxies || Interlocked.Read(ref _bytes) + bytes > MaxBytes)
+            {
+                break;
+            }
+
+            if (_proxies.TryAdd(proxy.NodeId, proxy))
+            {
+                lock (proxy.Sync)
+                {
+                    proxy.EstimatedBytes = 0;
+                    AddBytes(proxy, bytes);
+                }
+
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static long StatBytes(string key, string? cluster, string? clusterStat) =>
+        BytesPerStat + (2L * key.Length) + (2L * (cluster?.Length ?? 0)) + (2L * (clusterStat?.Length ?? 0));
+
     /// <summary>Forgets proxies silent for longer than the expiry and increases older than the retention.</summary>
     public int Expire(DateTimeOffset now)
     {
@@ -202,7 +236,7 @@ internal sealed class ProxyRegistry(MetricsServiceOptions settings, Retention re
 
             series = new StatSeries(kind, name.Cluster, name.ClusterStat);
             proxy.Stats.Add(key, series);
-            AddBytes(proxy, BytesPerStat + (2L * key.Length) + (2L * (name.Cluster?.Length ?? 0)) + (2L * (name.ClusterStat?.Length ?? 0)));
+            AddBytes(proxy, StatBytes(key, name.Cluster, name.ClusterStat));
         }
         else if (series.Kind != kind)
         {

@@ -56,6 +56,24 @@ internal sealed class StatSeries(StatKind kind, string? cluster, string? cluster
 
     public void Gauge(double value) => Last = value;
 
+    /// <summary>Whether a first cumulative value was seen (later ones add their difference).</summary>
+    public bool HasBaseline => _hasBaseline;
+
+    /// <summary>The increases held, by unix minute, oldest first (snapshots).</summary>
+    public IEnumerable<KeyValuePair<long, double>> Increases => _increases;
+
+    /// <summary>A series as a snapshot held it.</summary>
+    public static StatSeries Restore(StatKind kind, string? cluster, string? clusterStat, double last, bool hasBaseline, IEnumerable<(long Minute, double Increase)> increases, IReadOnlyList<(double Quantile, double Value)> quantiles)
+    {
+        var series = new StatSeries(kind, cluster, clusterStat) { Last = last, _hasBaseline = hasBaseline, Quantiles = quantiles };
+        foreach (var (minute, increase) in increases)
+        {
+            series.Add(minute, increase);
+        }
+
+        return series;
+    }
+
     /// <summary>Envoy reports a distribution per flush interval: its count is already an increase.</summary>
     public void Distribution(double intervalCount, IReadOnlyList<(double Quantile, double Value)> quantiles, long minute)
     {

@@ -16,6 +16,7 @@ internal sealed record MemoryBudget(long TotalBytes)
         (MetricsService, 10),
         (TcpConnections, 4),
         (Queries, 10),
+        (Samples, 4),
     ];
 
     /// <summary>The minute ring: edges, endpoints, instances and gateways of every retained minute.</summary>
@@ -36,6 +37,9 @@ internal sealed record MemoryBudget(long TotalBytes)
     /// <summary>Working memory of the queries running at once: each gets its part, as a bound on the distinct edges it tallies (<c>TopologyQueries.WorkingEdgesFor</c>).</summary>
     public const string Queries = "queries";
 
+    /// <summary>The per-edge sample reservoirs: kept samples, and the entry copies waiting in shard buffers.</summary>
+    public const string Samples = "samples";
+
     public static MemoryBudget FromMegabytes(int megabytes) => new(megabytes * 1024L * 1024L);
 
     /// <summary>Unlimited: for components built without a budget (tests, benchmarks).</summary>
@@ -53,6 +57,8 @@ internal sealed record MemoryBudget(long TotalBytes)
     public long TcpConnectionBytes => Share(TcpConnections);
 
     public long QueryBytes => Share(Queries);
+
+    public long SampleBytes => Share(Samples);
 
     public long Share(string name)
     {

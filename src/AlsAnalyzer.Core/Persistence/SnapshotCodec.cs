@@ -48,6 +48,9 @@ internal static class SnapshotCodec
                 case Section.BodyOneofCase.Minute:
                     restored.Minutes.Add(new(section.Minute.UnixMinute, FromMessage(section.Minute, limits, nodes, strings)));
                     break;
+                case Section.BodyOneofCase.Proxy:
+                    restored.Proxies.Add(ProxyCodec.FromMessage(section.Proxy));
+                    break;
                 case Section.BodyOneofCase.Overflow:
                     restored.Overflow = new OverflowCounts { Edges = section.Overflow.Edges, Endpoints = section.Overflow.Endpoints, Instances = section.Overflow.Instances };
                     break;
@@ -266,6 +269,9 @@ internal static class SnapshotCodec
         public List<KeyValuePair<long, MinuteBucket>> Minutes { get; } = [];
 
         public OverflowCounts Overflow { get; set; }
+
+        /// <summary>The metrics service's proxies (none in snapshots written before they were kept).</summary>
+        public List<Metrics.ProxyState> Proxies { get; } = [];
 
         public int SkippedSections { get; set; }
     }

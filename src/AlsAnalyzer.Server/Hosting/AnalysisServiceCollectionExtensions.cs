@@ -1,6 +1,7 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Decoding;
+using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Persistence;
 using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Server.Metrics;
@@ -34,7 +35,7 @@ internal static class AnalysisServiceCollectionExtensions
         services.AddAlsSettings<AggregationOptions>(configuration);
         services.AddAlsSettings<SampleOptions>(configuration);
         services.AddAlsMemoryBudget(configuration);
-        services.AddSingleton(sp => new SampleStore(sp.GetRequiredService<IOptions<SampleOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new SampleStore(sp.GetRequiredService<IOptions<SampleOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<MemoryBudget>().SampleBytes));
         services.AddSingleton(sp => new Aggregator(
             sp.GetRequiredService<IOptions<AggregationOptions>>().Value,
             tables: sp.GetService<IShardTables>(),

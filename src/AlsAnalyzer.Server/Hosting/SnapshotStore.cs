@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AlsAnalyzer.Core.Aggregation;
+using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Core.Persistence;
 using AlsAnalyzer.Server.Metrics;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,7 @@ namespace AlsAnalyzer.Server.Hosting;
 /// </summary>
 internal sealed class SnapshotStore(
     Aggregator aggregator,
+    ProxyRegistry proxies,
     IOptions<SnapshotOptions> options,
     IOptions<AggregationOptions> aggregation,
     SnapshotMetrics metrics,
@@ -58,8 +60,10 @@ internal sealed class SnapshotStore(
 
             var oldest = aggregation.Value.Retention.OldestMinute(time.GetUtcNow());
             var merged = aggregator.Restore(oldest, restored.Minutes, restored.Overflow);
+            var restoredProxies = proxies.Restore(restored.Proxies);
             metrics.Loaded(SnapshotMetrics.Restored);
             Log.SnapshotRestored(logger, path, merged, restored.Minutes.Count - merged, restored.WrittenAt?.ToString("O", CultureInfo.InvariantCulture) ?? "?", bytes, clock.ElapsedMilliseconds, restored.SkippedSections);
+            Log.SnapshotProxiesRestored(logger, restoredProxies, restored.Proxies.Count);
         }
         catch (Exception ex) when (ex is SnapshotFormatException or IOException or UnauthorizedAccessException)
         {
@@ -89,15 +93,21 @@ internal sealed class SnapshotStore(
 
                 // The ring is read (and serialised into the page cache) under its lock; the flush
                 // to disk comes after the lock is released.
-                var bytes = SnapshotFile.Write(path, writer => minutes = aggregator.Read(
-                    settings.Retention.OldestMinute(now),
-                    long.MinValue,
-                    long.MaxValue,
-                    ring =>
-                    {
-                        SnapshotCodec.Write(writer, ring, overflow, now, settings.Retention);
-                        return ring.Count;
-                    }));
+                var bytes = SnapshotFile.Write(path, writer =>
+                {
+                    minutes = aggregator.Read(
+                        settings.Retention.OldestMinute(now),
+                        long.MinValue,
+                        long.MaxValue,
+                        ring =>
+                        {
+                            SnapshotCodec.Write(writer, ring, overflow, now, settings.Retention);
+                            return ring.Count;
+                        });
+
+                    // After the ring's lock is released: each proxy under its own lock.
+                    ProxyCodec.Write(writer, proxies);
+                });
                 metrics.Written(bytes, clock.Elapsed, time.GetUtcNow());
                 if (atShutdown)
                 {

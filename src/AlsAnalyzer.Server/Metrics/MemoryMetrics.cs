@@ -3,6 +3,7 @@ using AlsAnalyzer.Core.Analysis;
 using AlsAnalyzer.Core.Ingest;
 using AlsAnalyzer.Core.Metrics;
 using AlsAnalyzer.Core.Model;
+using AlsAnalyzer.Server.Hosting;
 
 namespace AlsAnalyzer.Server.Metrics;
 
@@ -18,6 +19,9 @@ internal sealed class MemoryMetrics : ISelfMetricsComponent
             shares.WithLabels(name).Set(budget.Share(name));
         }
 
+        var heapLimit = f.CreateGauge(
+            "als_gc_heap_limit_bytes",
+            "Hard limit of the garbage collector's heap (Als:GcHeapLimitMegabytes, or the runtime's own); 0 when the heap has none.");
         var used = f.CreateGauge("als_memory_estimated_bytes", "Estimated bytes held against a share of the memory budget.", "share");
         var evictedMinutes = f.CreateCounter(
             "als_aggregation_evicted_buckets_total",
@@ -35,6 +39,8 @@ internal sealed class MemoryMetrics : ISelfMetricsComponent
             used.WithLabels(MemoryBudget.MetricsService).Set(proxies.EstimatedBytes);
             used.WithLabels(MemoryBudget.DecodeTables).Set(pipelines.Sum(p => p.Tables.Sum(t => t.Table.Bytes)));
             used.WithLabels(MemoryBudget.TcpConnections).Set(tcp.Held * TcpConnectionBudget.BytesPerConnection);
+            used.WithLabels(MemoryBudget.Samples).Set(aggregator.Samples?.EstimatedBytes ?? 0);
+            heapLimit.Set(GcHeapLimit.Current);
             evictedMinutes.IncTo(aggregator.EvictedMinutes);
             evictedCalls.IncTo(aggregator.EvictedCalls);
             tracked.Set(tcp.Held);

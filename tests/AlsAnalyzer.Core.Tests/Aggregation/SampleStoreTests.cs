@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Aggregation;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Model;
 
 namespace AlsAnalyzer.Core.Tests;
@@ -120,6 +121,93 @@ public sealed class SampleStoreTests
     }
 
     [Fact]
+    public void Bytes_PastTheSamplesShare_TheLeastRecentlySampledEdgesAreForgottenAndCounted()
+    {
+        // One edge with a failing call (also its slowest) with long names costs a few KB:
+        // a budget of 40 KB keeps its three quarters (30 KB) for a handful of such edges.
+        var (aggregator, store) = Make(size: 2, budgetBytes: 40_000);
+        var callers = Enumerable.Range(0, 40).Select(i => NodeRef.Service("default", "caller-" + i + new string('x', 500))).ToArray();
+        foreach (var caller in callers)
+        {
+            using (var lease = aggregator.Claim())
+            {
+                lease.Sink.Record(Http(caller, Reviews, status: 503, latencyMicros: 1));
+            }
+
+            Flush(aggregator);
+            Assert.InRange(store.EstimatedBytes, 1, store.KeptBudgetBytes);
+        }
+
+        var (edges, _) = store.Counts();
+        Assert.InRange(edges, 2, 39);
+        Assert.Equal(40 - edges, store.EdgesEvictedForBytes);
+        Assert.Equal(0, store.EdgesEvicted);
+        Assert.Empty(Failing(store, callers[0], Reviews));
+        Assert.Single(Failing(store, callers[39], Reviews));
+    }
+
+    [Fact]
+    public void Bytes_OneEdge_CountsItsStringsAndSamples_AndForgettingItGivesThemBack()
+    {
+        var (aggregator, store) = Make(size: 4);
+        var longCaller = NodeRef.Service("default", new string('c', 1000));
+        using (var lease = aggregator.Claim())
+        {
+            lease.Sink.Record(Http(longCaller, Reviews, status: 503, latencyMicros: 1));
+        }
+
+        Flush(aggregator);
+        var one = store.EstimatedBytes;
+
+        // The caller's name is in the key, both ids and the sample's source: 2 bytes a char at least three times.
+        Assert.InRange(one, 3 * 2 * 1000, 20_000);
+        using (var lease = aggregator.Claim())
+        {
+            lease.Sink.Record(Http(longCaller, Reviews, status: 504, latencyMicros: 1));
+        }
+
+        Flush(aggregator);
+        Assert.True(store.EstimatedBytes > one, $"{store.EstimatedBytes} after a second sample, {one} after one");
+    }
+
+    [Fact]
+    public void Entries_CopiedForDetails_WithinTheirQuarterOfTheBudget_ElseKeptWithoutAndCounted()
+    {
+        var (aggregator, store) = Make(size: 4, budgetBytes: 4 * 10_000);
+        using (var lease = aggregator.Claim())
+        {
+            // A quarter of 40,000 bytes: one 8,000-byte entry fits, the second does not, a 20 KB one is too long.
+            var lengths = new[] { 8_000, 8_000, 20_000 };
+            for (var i = 0; i < lengths.Length; i++)
+            {
+                lease.Sink.Record(Http(NodeRef.Service("default", "caller-" + i), Reviews, status: 503, latencyMicros: 1));
+                lease.Sink.AttachSample(new byte[lengths[i]]);
+            }
+
+            Assert.Equal((1L, 1L), store.EntriesNotAttached);
+            Assert.Equal(SampleBytes.EntryCopy(8_000), store.EstimatedBytes);
+        }
+
+        Flush(aggregator);
+
+        // Merged: the copy's bytes are given back; the three edges' samples (about 2 KB each) remain.
+        Assert.Equal(3, store.Counts().Edges);
+        Assert.InRange(store.EstimatedBytes, 3 * 1_000, SampleBytes.EntryCopy(8_000) - 1);
+    }
+
+    [Fact]
+    public void Details_LongStrings_AreCutWhenKept()
+    {
+        var details = new SampleDetails(null, new string('r', 5000), "details", 0, new string('h', 300), "cluster");
+
+        var capped = SampleBytes.Capped(details);
+
+        Assert.Equal(SampleBytes.MaxDetailLength, capped.RequestId.Length);
+        Assert.Equal(SampleBytes.MaxDetailLength, capped.UpstreamHost.Length);
+        Assert.Equal("details", capped.ResponseCodeDetails);
+    }
+
+    [Fact]
     public void SlowCalls_ANewPeriod_StartsAfreshAndKeepsThePreviousOneVisible()
     {
         var (aggregator, store) = Make(size: 2, slowMinutes: 5);
@@ -194,9 +282,9 @@ public sealed class SampleStoreTests
 
     private static void Flush(Aggregator aggregator) => aggregator.Flush(0);
 
-    private (Aggregator Aggregator, SampleStore Store) Make(int size, int maxEdges = 100, int slowMinutes = 5)
+    private (Aggregator Aggregator, SampleStore Store) Make(int size, int maxEdges = 100, int slowMinutes = 5, long budgetBytes = SampleStore.Unbounded)
     {
-        var store = new SampleStore(new SampleOptions { MaxSamplesPerEdge = size, MaxSampleEdges = maxEdges, SlowSampleMinutes = slowMinutes }, _clock);
+        var store = new SampleStore(new SampleOptions { MaxSamplesPerEdge = size, MaxSampleEdges = maxEdges, SlowSampleMinutes = slowMinutes }, _clock, budgetBytes);
         return (new Aggregator(new AggregationOptions(), shardCount: 1, samples: store), store);
     }
 

@@ -110,7 +110,10 @@ public sealed class SampleApiTests : IAsyncLifetime
         // Every HTTP edge has a slowest call; the TCP edge has no latency and no failure.
         Assert.Equal(7, metrics["als_sample_edges"]);
         Assert.True(metrics["als_samples_held"] >= 10);
-        Assert.Equal(0, metrics["als_sample_edges_evicted_total"]);
+        Assert.Equal(0, metrics["als_sample_edges_evicted_total{reason=\"max_edges\"}"]);
+        Assert.Equal(0, metrics["als_sample_edges_evicted_total{reason=\"memory_budget\"}"]);
+        Assert.Equal(0, metrics["als_samples_without_details_total{reason=\"memory_budget\"}"]);
+        Assert.InRange(metrics["als_memory_estimated_bytes{share=\"samples\"}"], metrics["als_samples_held"] * 200, metrics["als_memory_budget_bytes{share=\"samples\"}"]);
     }
 
     private static IEnumerable<string?> Kinds(JsonElement sample) => sample.GetProperty("kinds").EnumerateArray().Select(k => k.GetString());

@@ -46,6 +46,26 @@ public sealed class SnapshotTests : IDisposable
         Assert.Contains(second.Logs.Entries, e => e.Message.StartsWith("Restored ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Restart_MetricsServiceProxies_AreKept()
+    {
+        await using (var first = await AlsTestServer.StartAsync(Settings))
+        {
+            using var client = new MetricsClient(first.GrpcAddress);
+            var stats = new EnvoyStats(DateTimeOffset.UtcNow).Gauge("server.memory_allocated", 1000).Counter("cluster.x.upstream_rq_total", 5);
+            await client.SendAsync([stats.Message(Nodes.Sidecar(Mesh.Details))], cancellationToken: Ct);
+            Assert.Equal(1, (await first.ScrapeAsync()).Get("als_proxies_tracked"));
+            await first.StopAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await using var second = await AlsTestServer.StartAsync(Settings);
+        var m = await second.ScrapeAsync();
+
+        Assert.Equal(1, m.Get("als_proxies_tracked"));
+        Assert.True(m.Get("als_memory_estimated_bytes{share=\"metrics_service\"}") > 0);
+        Assert.Contains(second.Logs.Entries, e => e.Message == "Snapshot: restored 1 of 1 metrics-service proxies");
+    }
+
     [Theory]
     [InlineData("garbage")]
     [InlineData("truncated")]
