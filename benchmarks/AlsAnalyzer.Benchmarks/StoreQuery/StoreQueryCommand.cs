@@ -68,8 +68,12 @@ internal static class StoreQueryCommand
             var build = new List<double>();
             var write = Stopwatch.StartNew();
 
-            // Each replica derives its own als_edge_* series from what it pushes.
+            // Each replica derives its own als_edge_* series from what it pushes, and encodes as the
+            // service does: the Istio series by RemoteWriteEncoder, the edge series through the
+            // object model, both in requests of RemoteWriteMaxSamplesPerSend's default.
             var edgeSeries = Enumerable.Range(0, replicas).Select(_ => new EdgeSeries()).ToArray();
+            var encoders = Enumerable.Range(0, replicas).Select(_ => new RemoteWriteEncoder()).ToArray();
+            var maxSamples = new RemoteWriteOptions().RemoteWriteMaxSamplesPerSend;
             for (var p = 0; p < pushes && writtenAt is null; p++)
             {
                 var at = start.AddSeconds(p * interval).ToUnixTimeMilliseconds();
@@ -77,20 +81,18 @@ internal static class StoreQueryCommand
                 {
                     var snapshot = series.Select(s => (s, Counts(p, r))).ToList();
                     var clock = Stopwatch.StartNew();
-                    var request = RemoteWriteRequests.Build(snapshot, at, $"als-{r}", out var n);
-                    var e = edgeSeries[r].Add(request, snapshot, at, RemoteWriteRequests.Replica($"als-{r}"));
-                    var body = RemoteWriteRequests.Encode(request);
+                    var bodies = encoders[r].Encode(snapshot, at, $"als-{r}", maxSamples);
+                    var edgeRequest = new WriteRequest();
+                    var e = edgeSeries[r].Add(edgeRequest, snapshot, at, RemoteWriteRequests.Replica($"als-{r}"));
+                    bodies.AddRange(RemoteWriteRequests.EncodeBatches(edgeRequest, maxSamples));
                     build.Add(clock.Elapsed.TotalMilliseconds);
-                    samples += n + e;
+                    samples += bodies.Sum(b => b.Samples);
                     edgeSamples += e;
-                    bytes += body.Length;
+                    bytes += bodies.Sum(b => b.Body.Length);
 
-                    // Sent in parts: stores cap one request's size (VictoriaMetrics: 32 MB unpacked).
-                    foreach (var part in request.Timeseries.Chunk(30_000))
+                    foreach (var (body, _) in bodies)
                     {
-                        var partRequest = new WriteRequest();
-                        partRequest.Timeseries.AddRange(part);
-                        using var content = new ByteArrayContent(RemoteWriteRequests.Encode(partRequest));
+                        using var content = new ByteArrayContent(body);
                         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
                         content.Headers.ContentEncoding.Add("snappy");
                         using var response = await http.PostAsync(new Uri("/api/v1/write", UriKind.Relative), content).ConfigureAwait(false);
