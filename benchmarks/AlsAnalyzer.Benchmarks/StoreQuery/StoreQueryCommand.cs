@@ -172,7 +172,7 @@ internal static class StoreQueryCommand
         return $"{metric} (by {by} labels)";
     }
 
-    private static IstioCounts Counts(int push, int replica)
+    internal static IstioCounts Counts(int push, int replica)
     {
         // Each replica counts half of every edge's calls: 10 calls per push each, 2..60 ms.
         var c = new IstioCounts();
@@ -189,7 +189,7 @@ internal static class StoreQueryCommand
         return c;
     }
 
-    private static List<IstioSeries> Mesh(int services, int callees)
+    internal static List<IstioSeries> Mesh(int services, int callees)
     {
         var list = new List<IstioSeries>();
         for (var i = 0; i < services; i++)

@@ -262,17 +262,7 @@ internal sealed class RemoteWriteEncoder
         return [.. buffer];
     }
 
-    private static int VarintLength(ulong value)
-    {
-        var n = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            n++;
-        }
-
-        return n;
-    }
+    private static int VarintLength(ulong value) => Google.Protobuf.CodedOutputStream.ComputeRawVarint64Size(value);
 
     private static int WriteVarint(Span<byte> span, ulong value)
     {
