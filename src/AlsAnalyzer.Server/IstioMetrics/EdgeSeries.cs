@@ -1,4 +1,3 @@
-using System.Globalization;
 using AlsAnalyzer.Core.IstioMetrics;
 using AlsAnalyzer.Core.IstioMetrics.RemoteWrite;
 
@@ -44,9 +43,6 @@ internal sealed class EdgeSeries
     ];
 
     private static readonly int[] OutcomeLabels = [IstioNames.ResponseCode, IstioNames.GrpcStatus, IstioNames.ResponseFlags, IstioNames.SecurityPolicy];
-
-    private static readonly string[] LeValues =
-        [.. IstioNames.Bounds.Select(b => b.ToString(CultureInfo.InvariantCulture)), "+Inf"];
 
     private readonly Lock _lock = new();
     private readonly Dictionary<IstioSeries, Seen> _seen = [];
@@ -142,7 +138,7 @@ internal sealed class EdgeSeries
                 {
                     if (side.Buckets[i] is { } bucket)
                     {
-                        Write(request, side, RequestsByDuration, [new Label { Name = "le", Value = LeValues[i] }], bucket, 1, timestampMs, replica, ref held);
+                        Write(request, side, RequestsByDuration, [new Label { Name = RemoteWriteRequests.LeLabel, Value = RemoteWriteRequests.LeValues[i] }], bucket, 1, timestampMs, replica, ref held);
                     }
                 }
 
@@ -190,7 +186,7 @@ internal sealed class EdgeSeries
         }
 
         var ts = new TimeSeries();
-        var labels = new List<Label>(side.Labels.Length + extra.Length + 2) { new() { Name = "__name__", Value = name }, replica };
+        var labels = new List<Label>(side.Labels.Length + extra.Length + 2) { new() { Name = RemoteWriteRequests.NameLabel, Value = name }, replica };
         labels.AddRange(side.Labels);
         labels.AddRange(extra);
         labels.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));

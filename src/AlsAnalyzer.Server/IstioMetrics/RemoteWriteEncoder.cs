@@ -240,7 +240,7 @@ internal sealed class RemoteWriteEncoder
         return buffer.AsSpan(0, WriteLabel(buffer, name, value)).ToArray();
     }
 
-    private static byte[] NameLabel(string name) => Label("__name__", name);
+    private static byte[] NameLabel(string name) => Label(RemoteWriteRequests.NameLabel, name);
 
     private static byte[] MetadataBytes()
     {

@@ -13,7 +13,7 @@ namespace AlsAnalyzer.Server.IstioMetrics;
 /// </summary>
 internal static class RemoteWriteRequests
 {
-    private const string NameLabel = "__name__";
+    internal const string NameLabel = "__name__";
     internal const string LeLabel = "le";
 
     /// <summary>The external label naming the replica that wrote a series.</summary>

@@ -126,10 +126,7 @@ internal sealed partial class RemoteWriter(
             {
                 first = Build(out var firstMs);
                 store.ReleaseAllHeld();
-                while (time.GetUtcNow().ToUnixTimeMilliseconds() <= firstMs)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(1), time, deadline.Token).ConfigureAwait(false);
-                }
+                await PastAsync(firstMs).ConfigureAwait(false);
             }
 
             var last = Build(out var lastMs);
@@ -138,11 +135,7 @@ internal sealed partial class RemoteWriter(
             List<(byte[] Body, int Samples)> again = [];
             if (edges.Held > 0)
             {
-                while (time.GetUtcNow().ToUnixTimeMilliseconds() <= lastMs)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(1), time, deadline.Token).ConfigureAwait(false);
-                }
-
+                await PastAsync(lastMs).ConfigureAwait(false);
                 again = Build(out _);
             }
 
@@ -168,6 +161,15 @@ internal sealed partial class RemoteWriter(
         catch (OperationCanceledException)
         {
             LogFinalFlushCut(logger, settings.RemoteWriteTimeoutSeconds);
+        }
+
+        // Until the clock has passed a push's timestamp, so that the next push's samples are later.
+        async Task PastAsync(long timestampMs)
+        {
+            while (time.GetUtcNow().ToUnixTimeMilliseconds() <= timestampMs)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1), time, deadline.Token).ConfigureAwait(false);
+            }
         }
     }
 
