@@ -7,7 +7,7 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// Client-reported and server-reported figures of one edge (or endpoint), kept apart: the
 /// same call reported by both sidecars must not be counted twice.
 /// </summary>
-internal sealed class EdgeStats
+internal class EdgeStats
 {
     public SideStats? Client;
     public SideStats? Server;
@@ -17,9 +17,6 @@ internal sealed class EdgeStats
 
     /// <summary>Shard buffers only: the edge has as many failing-call candidates as it keeps.</summary>
     public bool SampleErrorsFull;
-
-    /// <summary>Shard buffers only: the buffer's <see cref="IShardTable"/> keeps its memo for this edge here.</summary>
-    public object? TableMemo;
 
     public void Add(in SideRecord r)
     {
@@ -42,4 +39,42 @@ internal sealed class EdgeStats
 
     /// <summary>Server-reported figures when the server reported, else the client's (Kiali's rule).</summary>
     public SideStats? Preferred => Server ?? Client;
+}
+
+/// <summary>
+/// An edge of a shard buffer that keeps an <see cref="IShardTable"/>: the table's memo for this
+/// edge lives in the edge itself, so finding it costs no pointer to follow (the writer has just
+/// touched the edge) and no allocation. Ring buckets hold plain <see cref="EdgeStats"/>.
+/// </summary>
+internal sealed class ShardEdgeStats : EdgeStats
+{
+    /// <summary>Opaque to the aggregation: written and read only by the buffer's table.</summary>
+    public TableMemo Memo;
+}
+
+/// <summary>
+/// Eight tagged references an <see cref="IShardTable"/> keeps on an edge (<see cref="ShardEdgeStats.Memo"/>):
+/// the tags in one 64-byte block, so that one vector compare finds a tag in any slot.
+/// </summary>
+internal struct TableMemo
+{
+    public const int SlotCount = 8;
+
+    public MemoTags Tags;
+    public MemoRefs Refs;
+
+    /// <summary>The slot the next miss replaces (round robin).</summary>
+    public int Next;
+
+    [System.Runtime.CompilerServices.InlineArray(SlotCount)]
+    internal struct MemoTags
+    {
+        private ulong _first;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(SlotCount)]
+    internal struct MemoRefs
+    {
+        private object? _first;
+    }
 }

@@ -9,7 +9,7 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// </summary>
 internal interface IShardTable
 {
-    /// <summary>Adds a record the buffer just counted on <paramref name="edge"/> (the table may memoise on <see cref="EdgeStats.TableMemo"/>).</summary>
+    /// <summary>Adds a record the buffer just counted on <paramref name="edge"/> (a <see cref="ShardEdgeStats"/>, whose <see cref="ShardEdgeStats.Memo"/> is the table's).</summary>
     void Record(in SideRecord record, EdgeStats edge);
 }
 

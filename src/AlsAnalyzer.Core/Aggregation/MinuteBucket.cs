@@ -17,7 +17,7 @@ namespace AlsAnalyzer.Core.Aggregation;
 /// buffer's bucket counts a first side per new series instead, keeping the ingest path free of
 /// accounting beyond a new key.</para>
 /// </summary>
-internal sealed class MinuteBucket(AggregationOptions limits, SeriesBudget? budget = null, bool tracksGrowth = false)
+internal sealed class MinuteBucket(AggregationOptions limits, SeriesBudget? budget = null, bool tracksGrowth = false, bool tableMemos = false)
 {
     public const string OtherEndpoint = "(other)";
 
@@ -175,9 +175,9 @@ internal sealed class MinuteBucket(AggregationOptions limits, SeriesBudget? budg
             }
         }
 
-        stats = new EdgeStats();
+        stats = tableMemos ? new ShardEdgeStats() : new EdgeStats();
         Edges.Add(key, stats);
-        _budget.Used += SeriesBytes.Edge(key) + (tracksGrowth ? 0 : SeriesBytes.FirstSide);
+        _budget.Used += SeriesBytes.Edge(key) + (tracksGrowth ? 0 : SeriesBytes.FirstSide) + (tableMemos ? SeriesBytes.TableMemo : 0);
         return stats;
     }
 

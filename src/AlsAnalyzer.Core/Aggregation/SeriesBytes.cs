@@ -15,6 +15,9 @@ internal static class SeriesBytes
     /// <summary>An <see cref="EdgeStats"/> with no side yet.</summary>
     public const int EdgeStatsObject = 32;
 
+    /// <summary>What a <see cref="ShardEdgeStats"/> adds to its edge: eight tags, eight references, the next slot.</summary>
+    public const int TableMemo = 136;
+
     /// <summary>A <see cref="SideStats"/> without its histogram array and flag counts.</summary>
     public const int SideObject = 208;
 

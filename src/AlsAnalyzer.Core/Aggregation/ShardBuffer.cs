@@ -36,7 +36,7 @@ internal sealed class ShardBuffer(AggregationOptions limits, IShardTable? table 
         {
             if (!Buckets.TryGetValue(record.Minute, out bucket))
             {
-                bucket = new MinuteBucket(limits, _budget);
+                bucket = new MinuteBucket(limits, _budget, tableMemos: Table is not null);
                 Buckets.Add(record.Minute, bucket);
             }
 

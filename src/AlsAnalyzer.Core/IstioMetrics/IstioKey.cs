@@ -97,5 +97,5 @@ internal readonly struct IstioKey : IEquatable<IstioKey>
         ((int)Reporter << 16) | ((int)Protocol << 8) | (int)Security);
 
     // Shared values compare by reference first; equal values made twice still match.
-    private static bool Same(WorkloadId? a, WorkloadId? b) => ReferenceEquals(a, b) || (a is not null && a.Equals(b));
+    internal static bool Same(WorkloadId? a, WorkloadId? b) => ReferenceEquals(a, b) || (a is not null && a.Equals(b));
 }

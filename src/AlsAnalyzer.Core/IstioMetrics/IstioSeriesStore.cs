@@ -133,7 +133,6 @@ internal sealed class IstioSeriesStore : IShardTables
             }
         }
 
-        t.ReleaseMemos();
         _free.Enqueue(t);
     }
 

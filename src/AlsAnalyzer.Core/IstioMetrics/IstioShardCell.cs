@@ -6,8 +6,11 @@ namespace AlsAnalyzer.Core.IstioMetrics;
 /// counted in 32 bits - one pointer hop and half the cache lines per record. A table is
 /// folded every collect interval (at most a minute), far below 2^31 records in one bucket.
 /// </summary>
-internal sealed class IstioShardCell
+internal sealed class IstioShardCell(in IstioKey key)
 {
+    /// <summary>The series this cell counts for (default for an overflow cell, which no record matches).</summary>
+    public readonly IstioKey Key = key;
+
     public long Records;
     public long Requests;
     public long DurationMicrosSum;

@@ -44,7 +44,7 @@ public sealed class IstioShardTableTests
             var key = new EdgeKey(r.Source, r.Target, r.Protocol);
             if (!edges.TryGetValue(key, out var edge))
             {
-                edges[key] = edge = new EdgeStats();
+                edges[key] = edge = new ShardEdgeStats();
             }
 
             memoised.Record(r, edge);
@@ -72,19 +72,19 @@ public sealed class IstioShardTableTests
         ];
         var tags = records.Select(r =>
         {
-            Assert.True(IstioEdgeMemo.TryTag(r, out var tag));
+            Assert.True(IstioShardTable.TryTag(r, out var tag));
             return tag;
         }).ToList();
         Assert.Equal(tags.Count, tags.Distinct().Count());
         Assert.All(tags, t => Assert.NotEqual(0UL, t));
 
         // Mutual TLS labels only a destination's series: a source's records with and without it share a tag.
-        Assert.True(IstioEdgeMemo.TryTag(Vary(Outbound(), "security"), out var outboundPlain));
+        Assert.True(IstioShardTable.TryTag(Vary(Outbound(), "security"), out var outboundPlain));
         Assert.Equal(tags[0], outboundPlain);
 
-        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "wide-status"), out _));
-        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "invalid-status"), out _));
-        Assert.False(IstioEdgeMemo.TryTag(Vary(Outbound(), "wide-grpc"), out _));
+        Assert.False(IstioShardTable.TryTag(Vary(Outbound(), "wide-status"), out _));
+        Assert.False(IstioShardTable.TryTag(Vary(Outbound(), "invalid-status"), out _));
+        Assert.False(IstioShardTable.TryTag(Vary(Outbound(), "wide-grpc"), out _));
     }
 
     [Fact]
@@ -117,18 +117,22 @@ public sealed class IstioShardTableTests
     public void Memo_RepeatedKey_IsAHit()
     {
         var table = new IstioShardTable();
-        var edge = new EdgeStats();
+        var edge = new ShardEdgeStats();
 
-        // An edge's first record gets no memo (most edges of a flood are seen once), its second one does.
+        // The first record looks its key up and leaves it in the edge's memo; the next ones find it there.
         table.Record(Outbound(), edge);
-        Assert.Equal(0, table.MemosInUse);
+        Assert.Equal(0, table.MemoHits);
         table.Record(Outbound(), edge);
-        Assert.Equal((0, 1), (table.MemoHits, table.MemosInUse));
         table.Record(Outbound(), edge);
         table.Record(Outbound(), edge);
 
-        Assert.Equal(2, table.MemoHits);
+        Assert.Equal(3, table.MemoHits);
         Assert.Equal(4, Assert.Single(table.Cells).Value.Requests);
+
+        // A plain edge (a buffer without a table gives those) has no memo: the record is looked up.
+        table.Record(Outbound(), new EdgeStats());
+        Assert.Equal(3, table.MemoHits);
+        Assert.Equal(5, Assert.Single(table.Cells).Value.Requests);
     }
 
     [Fact]
@@ -136,16 +140,20 @@ public sealed class IstioShardTableTests
     {
         var store = new IstioSeriesStore(new IstioMetricsOptions { IstioMaxSeries = 3 }, TimeProvider.System);
         var table = (IstioShardTable)store.Rent();
+
+        // All on one edge: the keys that found a cell are memoised, the overflow cell never is.
+        var edge = new ShardEdgeStats();
         for (var i = 0; i < 10; i++)
         {
             var r = Outbound();
             r.StatusCode = 200 + i;
-            table.Record(r, new EdgeStats());
-            table.Record(r, new EdgeStats());
+            table.Record(r, edge);
+            table.Record(r, edge);
         }
 
         var tcp = Vary(Outbound(), "tcp");
-        table.Record(tcp, new EdgeStats());
+        table.Record(tcp, edge);
+        Assert.Equal(3, table.MemoHits);
 
         Assert.Equal(3, table.Cells.Count);
         Assert.Equal(14, table.OverflowHttp!.Records);
@@ -197,7 +205,7 @@ public sealed class IstioShardTableTests
 
         var memoised = new IstioShardTable();
         var plain = new IstioShardTable();
-        var edge = new EdgeStats();
+        var edge = new ShardEdgeStats();
         foreach (var r in records)
         {
             memoised.Record(r, edge);
@@ -208,14 +216,13 @@ public sealed class IstioShardTableTests
     }
 
     [Fact]
-    public void Fold_ReleasesMemos_SoACellRemovedForIdlenessIsNotWrittenThroughAStaleMemo()
+    public void Fold_CellRemovedForIdleness_TheNextBuffersEdgeCountsInANewCell()
     {
         var store = new IstioSeriesStore(new IstioMetricsOptions(), TimeProvider.System);
         var table = (IstioShardTable)store.Rent();
-        var firstEdge = new EdgeStats();
-        table.Record(Outbound(), firstEdge);
+        table.Record(Outbound(), new ShardEdgeStats());
+        var first = Assert.Single(table.Cells).Value;
         store.Fold(table);
-        Assert.Equal(0, table.MemosInUse);
         for (var i = 0; i <= IstioShardTable.IdleFoldsBeforeRemoval; i++)
         {
             Assert.Same(table, store.Rent());
@@ -224,26 +231,29 @@ public sealed class IstioShardTableTests
 
         Assert.Empty(table.Cells);
 
-        // The next buffer's edge gets the pooled memo, cleared: the record lands in a new cell.
+        // A new buffer's edges are new objects: nothing points at the cell let go.
         Assert.Same(table, store.Rent());
-        var nextEdge = new EdgeStats();
+        var nextEdge = new ShardEdgeStats();
         table.Record(Outbound(), nextEdge);
-        Assert.Same(firstEdge.TableMemo, nextEdge.TableMemo);
-        Assert.Equal(0, table.MemoHits);
-        Assert.Equal(1, Assert.Single(table.Cells).Value.Requests);
+        table.Record(Outbound(), nextEdge);
+        var next = Assert.Single(table.Cells).Value;
+        Assert.NotSame(first, next);
+        Assert.Equal((1L, 2L), (table.MemoHits, next.Requests));
+        Assert.Equal(0, first.Requests);
     }
 
     [Fact]
     public void NotCounted_RecordsWithoutIstioReport_LeaveNoCellAndNoMemo()
     {
         var table = new IstioShardTable();
-        var edge = new EdgeStats();
+        var edge = new ShardEdgeStats();
         var r = Outbound();
         r.Istio = IstioReport.None;
         table.Record(r, edge);
 
         Assert.Empty(table.Cells);
-        Assert.Null(edge.TableMemo);
+        Assert.Equal(0, edge.Memo.Next);
+        Assert.Null(edge.Memo.Refs[0]);
     }
 
     [Fact]
