@@ -137,7 +137,7 @@ public sealed class KubernetesUnitTests
 
         var result = chains.Validate(null, new AnalysisOptions { HttpAnalyzers = "k8s-mesh" });
 
-        Assert.Contains(result.Failures!, f => f.Contains("k8s-mesh, but the Kubernetes cache is off", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("k8s-mesh, but the Kubernetes cache is off", StringComparison.Ordinal) && f.Contains("KUBECONFIG", StringComparison.Ordinal));
     }
 
     [Fact]
