@@ -60,7 +60,11 @@ public sealed class AlsServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server with <paramref name="settings"/> as <c>Als__X</c> environment variables and waits until /readyz answers 200.</summary>
-    public static async Task<AlsServerProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    public static Task<AlsServerProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
+        StartAsync(workingDirectory, settings, new Dictionary<string, string>(), cancellationToken);
+
+    /// <summary>As <see cref="StartAsync(string, IReadOnlyDictionary{string, string}, CancellationToken)"/>, with other environment variables set as given (<c>KUBECONFIG</c>, SkyWalking's names).</summary>
+    public static async Task<AlsServerProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var (grpc, http) = (FreePort(), FreePort());
         var start = new ProcessStartInfo("dotnet", [Path.Combine(ServerDirectory, "AlsAnalyzer.Server.dll")])
@@ -80,6 +84,11 @@ public sealed class AlsServerProcess : IAsyncDisposable
         foreach (var (name, value) in settings)
         {
             start.Environment["Als__" + name] = value;
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         var server = new AlsServerProcess(Process.Start(start)!, grpc, http);

@@ -63,7 +63,7 @@ internal sealed class AnalysisOptions : ISettings
             }
             else if (name == K8sMesh && !kubernetes)
             {
-                errors.Add($"Als:{key} names {K8sMesh}, but the Kubernetes cache is off (set Als:Kubernetes=on with a reachable API server, or Als:KubeconfigPath).");
+                errors.Add($"Als:{key} names {K8sMesh}, but the Kubernetes cache is off (with Als:Kubernetes=auto it runs when Als:KubeconfigPath or KUBECONFIG names a kubeconfig, or in a pod; Als:Kubernetes=on also tries ~/.kube/config).");
             }
         }
 

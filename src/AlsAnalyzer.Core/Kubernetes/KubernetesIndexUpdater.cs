@@ -216,6 +216,13 @@ internal sealed class KubernetesIndexUpdater(ServiceNameTemplate template)
         _serviceEntriesChanged |= _serviceEntries.Remove((entry.Namespace, entry.Name));
 
     /// <summary>
+    /// What the last <see cref="Publish"/> worked out again: pods whose peer it recomputed and
+    /// IPs it resolved. After changes, as many as they touched; after <see cref="RecomputeAll"/>,
+    /// every pod and IP.
+    /// </summary>
+    public (int Pods, int Ips) LastWork { get; private set; }
+
+    /// <summary>
     /// Brings the index up to date with every change since the last publish. Returns true
     /// when it recomputed everything (after <see cref="RecomputeAll"/>), false when it
     /// recomputed only what the changes touched.
@@ -224,6 +231,7 @@ internal sealed class KubernetesIndexUpdater(ServiceNameTemplate template)
     {
         var all = _all;
         var changed = false;
+        var (pods, resolved) = (0, 0);
         if (all)
         {
             foreach (var inNamespace in _pods.Values)
@@ -233,6 +241,7 @@ internal sealed class KubernetesIndexUpdater(ServiceNameTemplate template)
                     if (state.Indexed)
                     {
                         Recompute(state);
+                        pods++;
                     }
                 }
             }
@@ -245,6 +254,7 @@ internal sealed class KubernetesIndexUpdater(ServiceNameTemplate template)
                 changed |= Resolve(ip);
             }
 
+            resolved = ips.Count;
             _all = false;
         }
         else
@@ -261,7 +271,11 @@ internal sealed class KubernetesIndexUpdater(ServiceNameTemplate template)
             {
                 changed |= Resolve(ip);
             }
+
+            (pods, resolved) = (_dirtyPods.Count, _dirtyIps.Count);
         }
+
+        LastWork = (pods, resolved);
 
         _dirtyPods.Clear();
         _dirtyIps.Clear();

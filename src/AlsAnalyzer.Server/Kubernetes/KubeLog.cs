@@ -23,4 +23,7 @@ internal static partial class KubeLog
 
     [LoggerMessage(107, LogLevel.Information, "Kubernetes metadata cache goes on without {Resource}: {Reason}; checking again every {RetryMinutes:F0} min")]
     public static partial void OptionalResourceUnavailable(ILogger logger, string resource, string reason, double retryMinutes);
+
+    [LoggerMessage(108, LogLevel.Information, "Kubernetes metadata cache keeps the {Count} {Resource} it listed but cannot watch them: {Reason}; listing again every {RetryMinutes:F0} min")]
+    public static partial void OptionalResourceUnwatched(ILogger logger, int count, string resource, string reason, double retryMinutes);
 }

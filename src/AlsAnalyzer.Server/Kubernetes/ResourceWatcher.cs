@@ -98,11 +98,14 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         var backoff = _settings.BackoffInitial;
         while (!cancellationToken.IsCancellationRequested)
         {
+            // Whether the list (rather than the watch after it) is what failed.
+            var listing = resourceVersion is null;
             try
             {
                 if (resourceVersion is null)
                 {
                     resourceVersion = await RelistAsync(cancellationToken).ConfigureAwait(false);
+                    listing = false;
                 }
 
                 var gone = false;
@@ -110,6 +113,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
                 await foreach (var (type, item) in events.ConfigureAwait(false))
                 {
                     Contact();
+                    _unavailableLogged = null;
                     resourceVersion = Apply(type, item) ?? resourceVersion;
                     backoff = _settings.BackoffInitial;
                     if (gone)
@@ -128,6 +132,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
 
                 // The watch reached its timeout (or the server closed it): resume from where it was.
                 Contact();
+                _unavailableLogged = null;
                 _metrics.WatchRestart(_resource, "closed");
             }
             catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Gone)
@@ -143,7 +148,7 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
             catch (HttpOperationException ex) when (_optional && ex.Response?.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
             {
                 resourceVersion = null;
-                if (!await UnavailableAsync(ex, cancellationToken).ConfigureAwait(false))
+                if (!await UnavailableAsync(ex, listing, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -196,9 +201,10 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
     /// <summary>
     /// An optional resource is not served (its CRD is absent: 404) or not granted (403): it
     /// counts as synced and empty, is logged once per cause, and is tried again after
-    /// <see cref="OptionalRetry"/>. Returns false when cancelled.
+    /// <see cref="OptionalRetry"/>. When only its watch failed (RBAC granting 'list' alone),
+    /// what the list gave is kept and listed again then. Returns false when cancelled.
     /// </summary>
-    private async Task<bool> UnavailableAsync(HttpOperationException ex, CancellationToken cancellationToken)
+    private async Task<bool> UnavailableAsync(HttpOperationException ex, bool listing, CancellationToken cancellationToken)
     {
         var status = ex.Response!.StatusCode;
         var absent = status == HttpStatusCode.NotFound;
@@ -206,16 +212,24 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         if (_unavailableLogged != status)
         {
             _unavailableLogged = status;
-            KubeLog.OptionalResourceUnavailable(
-                _logger,
-                _resource,
-                absent ? "its CustomResourceDefinition is not installed" : $"forbidden: grant 'list' and 'watch' on {_resource} to use it ({StatusMessage(ex)})",
-                OptionalRetry.TotalMinutes);
+            var reason = absent ? "its CustomResourceDefinition is not installed" : $"forbidden: grant 'list' and 'watch' on {_resource} to use it ({StatusMessage(ex)})";
+            if (listing)
+            {
+                KubeLog.OptionalResourceUnavailable(_logger, _resource, reason, OptionalRetry.TotalMinutes);
+            }
+            else
+            {
+                KubeLog.OptionalResourceUnwatched(_logger, _items.Count, _resource, reason, OptionalRetry.TotalMinutes);
+            }
         }
 
-        var removed = _items.Values.Select(r => new RecordChange<TRecord>(r, null)).ToList();
-        _items.Clear();
-        _changed(removed, relisted: true);
+        if (listing)
+        {
+            var removed = _items.Values.Select(r => new RecordChange<TRecord>(r, null)).ToList();
+            _items.Clear();
+            _changed(removed, relisted: true);
+        }
+
         Synced = true;
         Contact();
         try
@@ -274,7 +288,6 @@ internal sealed class ResourceWatcher<TObject, TList, TRecord> : IWatcherState
         // Handed on before Synced is set: whoever sees Synced sees the list applied.
         _changed(changes, relisted: true);
         _metrics.Listed(_resource, fresh.Count, _time.GetUtcNow());
-        _unavailableLogged = null;
         Synced = true;
         Contact();
         return resourceVersion;

@@ -192,6 +192,43 @@ public sealed class KubernetesIndexUpdaterTests
     }
 
     [Fact]
+    public void Upkeep_OfAPodReplacedInALargeCluster_IsProportionalToTheChange_NotToTheCluster()
+    {
+        // 10,000 pods in 500 services, each service with an EndpointSlice of its pods.
+        var updater = new KubernetesIndexUpdater(Template);
+        var pods = new List<PodRecord>();
+        for (var s = 0; s < 500; s++)
+        {
+            var app = "svc-" + s;
+            updater.SetService(Service(app, new() { ["app"] = app }) with { ClusterIps = [$"10.96.{s / 250}.{s % 250}"] });
+            var members = Enumerable.Range(0, 20).Select(p => Pod($"{app}-{p}", $"10.{1 + (s / 250)}.{s % 250}.{p}", new() { ["app"] = app })).ToArray();
+            pods.AddRange(members);
+            Array.ForEach(members, updater.SetPod);
+            updater.SetSlice(Slice(app, app, members));
+        }
+
+        updater.RecomputeAll();
+        updater.Publish();
+        Assert.Equal(10_000, updater.LastWork.Pods);
+        Assert.True(updater.LastWork.Ips >= 10_500);
+
+        // A rollout step: one pod deleted, its replacement added with a new IP, the slice updated.
+        var old = pods[4_321];
+        var replacement = old with { Name = old.Name + "-new", Ips = ["10.9.9.9"] };
+        var slice = Slice(old.Labels["app"], old.Labels["app"], [.. pods.Where(p => p.Labels["app"] == old.Labels["app"] && p != old), replacement]);
+        updater.RemovePod(old);
+        updater.SetPod(replacement);
+        updater.SetSlice(slice);
+        updater.Publish();
+
+        Assert.InRange(updater.LastWork.Pods, 1, 2);
+        Assert.InRange(updater.LastWork.Ips, 1, 2);
+        Assert.Null(updater.Index.Lookup(old.Ips[0]));
+        Assert.Equal(old.Labels["app"], updater.Index.Lookup("10.9.9.9")!.Service);
+        Assert.Equal(new KubernetesCounts(10_000, 500, 500, 0), updater.Index.Counts);
+    }
+
+    [Fact]
     public void Lookups_OnTheIngestPath_AllocateNothing()
     {
         var updater = Updated(u =>

@@ -13,8 +13,8 @@ namespace AlsAnalyzer.Server.Tests.Kubernetes;
 
 /// <summary>
 /// The Dockerfile cannot be built here (no container engine): check what it declares against
-/// global.json, the settings' defaults and the manifest, and that its published output runs
-/// as the image runs it.
+/// global.json, the settings' defaults and the manifests, run its build stage's own commands on
+/// the build context .dockerignore leaves, and run the output as the image runs it.
 /// </summary>
 public sealed partial class ContainerImageTests
 {
@@ -36,19 +36,23 @@ public sealed partial class ContainerImageTests
         Assert.True(File.Exists(Path.Combine(Repository.Root, ".dockerignore")));
     }
 
-    [Fact]
-    public void Manifest_MatchesTheImage_PortsProbesUserAndVolume()
+    [Theory]
+    [InlineData("alsanalyzer.yaml")]
+    [InlineData("scaled/alsanalyzer-scaled.yaml")]
+    public void Manifest_MatchesTheImage_PortsProbesUserAndVolume(string manifest)
     {
         var docker = Dockerfile();
         var exposed = Assert.Single(docker, i => i.Verb == "EXPOSE").Args.Split(' ').Select(int.Parse).Order().ToList();
         var user = long.Parse(Assert.Single(docker, i => i.Verb == "USER").Args, System.Globalization.CultureInfo.InvariantCulture);
         var volume = JsonSerializer.Deserialize<string[]>(Assert.Single(docker, i => i.Verb == "VOLUME").Args)!;
-        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(Repository.Root, "deploy", "kubernetes", "alsanalyzer.yaml")), Kinds);
+        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(Repository.Root, "deploy", "kubernetes", manifest)), Kinds);
         var deployment = Assert.Single(objects.OfType<V1Deployment>());
         var pod = deployment.Spec.Template.Spec;
         var container = Assert.Single(pod.Containers);
         var defaults = new EndpointOptions();
 
+        // The image the Dockerfile's own build line names.
+        Assert.Contains("docker build -t " + container.Image + " .", File.ReadAllText(Path.Combine(Repository.Root, "Dockerfile")), StringComparison.Ordinal);
         Assert.Equal(new[] { defaults.HttpPort, defaults.GrpcPort }.Order().ToList(), exposed);
         Assert.Equal(exposed, container.Ports.Select(p => p.ContainerPort).Order().ToList());
         var http = container.Ports.Single(p => p.Name == "http").ContainerPort;
@@ -58,37 +62,69 @@ public sealed partial class ContainerImageTests
         Assert.Equal(user, pod.SecurityContext.RunAsUser);
         Assert.True(pod.SecurityContext.RunAsNonRoot);
         Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
-        Assert.Equal(volume, container.VolumeMounts.Select(m => m.MountPath).ToArray());
         Assert.NotNull(Assert.Single(pod.Volumes, v => v.Name == container.VolumeMounts.Single(m => m.MountPath == "/tmp").Name).EmptyDir);
 
-        // The snapshots: the default data directory under the runtime stage's WORKDIR, on a claim the manifest makes.
+        // The snapshots: the default data directory under the runtime stage's WORKDIR, on a claim
+        // the manifest makes; or, with several replicas, no snapshots at all (nothing to write).
         var workdir = docker.Last(i => i.Verb == "WORKDIR").Args;
-        var data = Assert.Single(container.VolumeMounts, m => m.MountPath == Path.Combine(workdir, new SnapshotOptions().DataDirectory));
-        var claim = Assert.Single(pod.Volumes, v => v.Name == data.Name).PersistentVolumeClaim;
-        Assert.Equal(claim.ClaimName, Assert.Single(objects.OfType<V1PersistentVolumeClaim>()).Metadata.Name);
-        Assert.Equal("Recreate", deployment.Spec.Strategy.Type);
+        var dataPath = Path.Combine(workdir, new SnapshotOptions().DataDirectory);
+        Assert.Contains(dataPath, volume);
+        if (container.Env.Any(e => e.Name == "Als__Snapshots" && e.Value == "off"))
+        {
+            Assert.Equal(["/tmp"], container.VolumeMounts.Select(m => m.MountPath).ToArray());
+        }
+        else
+        {
+            Assert.Equal(volume, container.VolumeMounts.Select(m => m.MountPath).ToArray());
+            var data = Assert.Single(container.VolumeMounts, m => m.MountPath == dataPath);
+            var claim = Assert.Single(pod.Volumes, v => v.Name == data.Name).PersistentVolumeClaim;
+            Assert.Equal(claim.ClaimName, Assert.Single(objects.OfType<V1PersistentVolumeClaim>()).Metadata.Name);
+            Assert.Equal("Recreate", deployment.Spec.Strategy.Type);
+        }
     }
 
     [Fact]
-    public async Task PublishedOutput_RunsAsTheImageRunsIt_AndWritesNothingBesideItself()
+    public async Task BuildStage_OnTheContextDockerignoreLeaves_PublishesOutputThatRunsAsTheImageRunsIt_WritingOnlyIntoItsVolumes()
     {
-        var output = Directory.CreateTempSubdirectory("als-publish-").FullName;
+        var work = Directory.CreateTempSubdirectory("als-image-").FullName;
         try
         {
-            var publish = await ProcessResult.RunAsync(
-                "dotnet",
-                ["publish", Path.Combine("src", "AlsAnalyzer.Server", "AlsAnalyzer.Server.csproj"), "-c", "Release", "-o", output, "--nologo"],
-                Repository.Root,
-                TimeSpan.FromMinutes(5),
-                Ct);
-            Assert.True(publish.ExitCode == 0, publish.Stdout + publish.Stderr);
-            var files = Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-            var (grpc, http) = (FreePort(), FreePort());
+            // The build stage as docker would run it: its COPYs from the build context (the
+            // repository less what .dockerignore leaves out) into WORKDIR, then its RUNs there.
+            var docker = Dockerfile();
+            var build = docker.TakeWhile(i => !(i.Verb == "FROM" && i.Args.EndsWith(" AS runtime", StringComparison.Ordinal))).ToList();
+            var workdir = Assert.Single(build, i => i.Verb == "WORKDIR").Args;
+            var context = Path.Combine(work, "context");
+            var output = Path.Combine(work, "app");
+            var ignored = Dockerignore();
+            foreach (var copy in build.Where(i => i.Verb == "COPY"))
+            {
+                var parts = copy.Args.Split(' ');
+                var destination = Path.Combine(context, Path.GetRelativePath(workdir, Path.Combine(workdir, parts[^1])));
+                foreach (var source in parts[..^1])
+                {
+                    CopyFromContext(source.TrimEnd('/'), destination, parts.Length > 2 || parts[^1].EndsWith('/'), ignored);
+                }
+            }
 
-            // As the Dockerfile's ENTRYPOINT and ENV, with the manifest's settings.
-            var start = new ProcessStartInfo("dotnet", ["AlsAnalyzer.Server.dll"]) { WorkingDirectory = output, RedirectStandardOutput = true, RedirectStandardError = true };
+            Assert.False(Directory.Exists(Path.Combine(context, "src", "AlsAnalyzer.Server", "bin")), ".dockerignore must leave the host's build output out");
+            foreach (var run in build.Where(i => i.Verb == "RUN"))
+            {
+                var command = run.Args.Replace(" -o /app", " -o " + output, StringComparison.Ordinal);
+                var result = await ProcessResult.RunAsync("bash", ["-c", command], context, TimeSpan.FromMinutes(5), Ct);
+                Assert.True(result.ExitCode == 0, command + "\n" + result.Stdout + result.Stderr);
+            }
+
+            // The runtime stage: the data directory it makes, then the ENTRYPOINT with its ENV.
+            Directory.CreateDirectory(Path.Combine(output, new SnapshotOptions().DataDirectory));
+            var files = Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+            var home = Directory.CreateDirectory(Path.Combine(work, "home")).FullName;
+            var (grpc, http) = (FreePort(), FreePort());
+            var entrypoint = JsonSerializer.Deserialize<string[]>(Assert.Single(docker, i => i.Verb == "ENTRYPOINT").Args)!;
+            var start = new ProcessStartInfo(entrypoint[0], entrypoint[1..]) { WorkingDirectory = output, RedirectStandardOutput = true, RedirectStandardError = true };
             start.Environment["ASPNETCORE_HTTP_PORTS"] = string.Empty;
             start.Environment["DOTNET_NOLOGO"] = "1";
+            start.Environment["HOME"] = home;
             start.Environment["Als__GrpcPort"] = grpc.ToString(System.Globalization.CultureInfo.InvariantCulture);
             start.Environment["Als__HttpPort"] = http.ToString(System.Globalization.CultureInfo.InvariantCulture);
             start.Environment["Als__ListenAddress"] = "127.0.0.1";
@@ -125,18 +161,131 @@ public sealed partial class ContainerImageTests
                 }
 
                 Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/healthz", UriKind.Relative), Ct)).StatusCode);
-                Assert.Equal(files, Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList());
+
+                // Stopped as the kubelet stops it; it writes its last snapshot on the way out.
+                var kill = await ProcessResult.RunAsync("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], output, TimeSpan.FromSeconds(10), Ct);
+                Assert.Equal(0, kill.ExitCode);
+                using (var exited = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+                {
+                    exited.CancelAfter(TimeSpan.FromSeconds(30));
+                    await server.WaitForExitAsync(exited.Token);
+                }
+
+                Assert.True(server.ExitCode == 0, log.ToString());
             }
             finally
             {
-                server.Kill(entireProcessTree: true);
-                await server.WaitForExitAsync(Ct);
+                if (!server.HasExited)
+                {
+                    server.Kill(entireProcessTree: true);
+                    await server.WaitForExitAsync(Ct);
+                }
             }
+
+            // Under a read-only root file system only the image's volumes take writes: beside the
+            // published files the server wrote its snapshot into the data volume, and nothing
+            // into the (read-only) home directory.
+            var runtimeWorkdir = docker.Last(i => i.Verb == "WORKDIR").Args;
+            var volumes = JsonSerializer.Deserialize<string[]>(Assert.Single(docker, i => i.Verb == "VOLUME").Args)!
+                .Select(v => Path.GetRelativePath(runtimeWorkdir, v))
+                .Where(v => !v.StartsWith("..", StringComparison.Ordinal))
+                .ToList();
+            var written = Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Except(files).Select(f => Path.GetRelativePath(output, f)).ToList();
+            Assert.NotEmpty(written);
+            Assert.All(written, f => Assert.Contains(volumes, v => f.StartsWith(v + Path.DirectorySeparatorChar, StringComparison.Ordinal)));
+            Assert.Empty(Directory.GetFileSystemEntries(home));
         }
         finally
         {
-            Directory.Delete(output, recursive: true);
+            Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Copies a COPY source from the build context (the repository) into the image's path, as
+    /// docker does: a file to a file (or into a folder), a folder's content into the folder,
+    /// leaving out what .dockerignore excludes.
+    /// </summary>
+    private static void CopyFromContext(string source, string destination, bool intoFolder, Func<string, bool> ignored)
+    {
+        var from = Path.Combine(Repository.Root, source);
+        if (File.Exists(from))
+        {
+            Assert.False(ignored(source), source + " is copied but .dockerignore leaves it out");
+            var target = intoFolder ? Path.Combine(destination, Path.GetFileName(source)) : destination;
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(from, target, overwrite: true);
+            return;
+        }
+
+        Assert.True(Directory.Exists(from), source + " is not in the build context");
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(Repository.Root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (!ignored(relative))
+            {
+                var target = Path.Combine(destination, Path.GetRelativePath(from, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target, overwrite: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// .dockerignore as docker reads it: each line a pattern over context paths (<c>*</c> and
+    /// <c>?</c> within a segment, <c>**</c> across segments, <c>!</c> re-includes), the last
+    /// matching line deciding; a path is left out when it or a folder above it is.
+    /// </summary>
+    private static Func<string, bool> Dockerignore()
+    {
+        var rules = File.ReadAllLines(Path.Combine(Repository.Root, ".dockerignore"))
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => (Include: l.StartsWith('!'), Pattern: new Regex("^" + Glob(l.TrimStart('!').Trim('/')) + "$")))
+            .ToList();
+        return path =>
+        {
+            var segments = path.Split('/');
+            var excluded = false;
+            foreach (var (include, pattern) in rules)
+            {
+                for (var n = 1; n <= segments.Length; n++)
+                {
+                    if (pattern.IsMatch(string.Join('/', segments[..n])))
+                    {
+                        excluded = !include;
+                        break;
+                    }
+                }
+            }
+
+            return excluded;
+        };
+    }
+
+    private static string Glob(string pattern)
+    {
+        var regex = new System.Text.StringBuilder();
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            if (pattern[i] == '*' && i + 1 < pattern.Length && pattern[i + 1] == '*')
+            {
+                var slash = i + 2 < pattern.Length && pattern[i + 2] == '/';
+                regex.Append(slash ? "(.*/)?" : ".*");
+                i += slash ? 2 : 1;
+            }
+            else
+            {
+                regex.Append(pattern[i] switch
+                {
+                    '*' => "[^/]*",
+                    '?' => "[^/]",
+                    var c => Regex.Escape(c.ToString()),
+                });
+            }
+        }
+
+        return regex.ToString();
     }
 
     private static int FreePort()

@@ -1,12 +1,13 @@
 using System.Globalization;
 using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Testing;
+using AlsAnalyzer.Testing.FakeKube;
 using k8s;
 using k8s.Models;
 
 namespace AlsAnalyzer.Server.Tests.Kubernetes;
 
-/// <summary>The Kubernetes manifests in deploy/ parse, and grant exactly what the code watches.</summary>
+/// <summary>The Kubernetes manifests in deploy/ parse, and grant exactly what the server lists and watches.</summary>
 public sealed class DeployManifestTests
 {
     /// <summary>The API kinds the manifests may hold, with their client model types.</summary>
@@ -35,6 +36,42 @@ public sealed class DeployManifestTests
 
         Assert.Equal(watched, granted.Select(g => (g.Group, g.Resource)).Order().ToList());
         Assert.All(granted, g => Assert.Equal("list,watch", g.Verbs));
+    }
+
+    [Fact]
+    public async Task ClusterRole_GrantsExactlyWhatTheRunningServerListsAndWatches()
+    {
+        // What the server really asks the API server for, once every watch is open: each
+        // request's API group (from its path), resource, verb and scope.
+        var role = Assert.Single(Load().OfType<V1ClusterRole>());
+        var granted = role.Rules
+            .SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.SelectMany(res => r.Verbs.Select(v => (Group: g, Resource: res, Verb: v)))))
+            .Order()
+            .ToList();
+        var kubeconfig = Path.Combine(Path.GetTempPath(), "als-kubeconfig-" + Guid.NewGuid().ToString("N") + ".yaml");
+        await using var kube = await FakeKubeApiServer.StartAsync(cancellationToken: Ct);
+        try
+        {
+            kube.WriteKubeconfig(kubeconfig);
+            await using var server = await AlsTestServer.StartAsync("KubeconfigPath=" + kubeconfig);
+            foreach (var resource in granted.Select(g => g.Resource).Distinct())
+            {
+                await kube.WaitForOpenWatchesAsync(resource, timeout: TimeSpan.FromSeconds(30), cancellationToken: Ct);
+            }
+
+            var requests = kube.Requests;
+            Assert.All(requests, r => Assert.Null(r.Namespace));
+            var asked = requests
+                .Select(r => (Group: ApiGroup(r.Path), Resource: r.Resource ?? r.Path, Verb: r.Verb switch { FakeKubeVerb.List => "list", FakeKubeVerb.Watch => "watch", FakeKubeVerb.Get => "get", _ => r.Method }))
+                .Distinct()
+                .Order()
+                .ToList();
+            Assert.Equal(granted, asked);
+        }
+        finally
+        {
+            File.Delete(kubeconfig);
+        }
     }
 
     [Fact]
@@ -129,6 +166,15 @@ public sealed class DeployManifestTests
         var scaled = Load("scaled", "alsanalyzer-scaled.yaml").OfType<V1ClusterRole>().Single();
 
         Assert.Equal(KubernetesYaml.Serialize(single), KubernetesYaml.Serialize(scaled));
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The API group of a request path: <c>/api/v1/...</c> is the core group, <c>/apis/GROUP/VERSION/...</c> a named one.</summary>
+    private static string ApiGroup(string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments is ["apis", var group, ..] ? group : string.Empty;
     }
 
     private static List<object> Load(params string[] path)

@@ -42,7 +42,7 @@ public sealed class KubeconfigResolverTests : IDisposable
     }
 
     [Fact]
-    public void Resolve_HomeKubeconfig_OnlyWhenKubernetesIsOn()
+    public void Resolve_HomeKubeconfig_OnlyWhenKubernetesIsOn_AndAfterInCluster()
     {
         Directory.CreateDirectory(Path.Combine(_dir, ".kube"));
         var home = File(Path.Combine(".kube", "config"));
@@ -53,6 +53,10 @@ public sealed class KubeconfigResolverTests : IDisposable
         Assert.Null(auto);
         Assert.False(KubeconfigResolver.Enabled(new KubernetesOptions(), Environment()));
         Assert.Equal([home], on!.Files);
+
+        // In a pod the service account comes first, whatever the home directory holds.
+        Assert.Same(KubeconfigSource.InCluster, KubeconfigResolver.Resolve(new KubernetesOptions { Kubernetes = "on" }, Environment(inCluster: true)));
+        Assert.True(KubeconfigResolver.Enabled(new KubernetesOptions(), Environment(inCluster: true)));
     }
 
     [Fact]

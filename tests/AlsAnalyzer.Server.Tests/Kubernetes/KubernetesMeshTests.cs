@@ -123,6 +123,42 @@ public sealed class KubernetesMeshTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ThinReporter_NamedByTheCacheFromInstanceIpsOrItsLocalAddress_LabelsWinOverTheCache()
+    {
+        await using var server = await StartServerAsync();
+        using var client = new AlsClient(server.GrpcAddress);
+        var start = DateTimeOffset.UtcNow.AddSeconds(-20);
+        const string Pod = "productpage-v1-6b74-pp1";
+        var ip = _productpage.Status.PodIP;
+
+        // No IP in node.id: only INSTANCE_IPS names the reporter's address.
+        var byInstanceIps = new Envoy.Config.Core.V3.Node
+        {
+            Id = $"sidecar~~{Pod}.default~default.svc.cluster.local",
+            Cluster = Pod + ".default",
+            Metadata = new Google.Protobuf.WellKnownTypes.Struct { Fields = { ["INSTANCE_IPS"] = Google.Protobuf.WellKnownTypes.Value.ForString(ip) } },
+        };
+
+        // Nothing but the address an inbound request arrived on.
+        var byLocalAddress = new Envoy.Config.Core.V3.Node { Id = $"sidecar~~{Pod}x.default~default.svc.cluster.local", Cluster = Pod + "x.default" };
+
+        // Labels naming a canonical service win, even at an IP the cache knows as another one.
+        var labelled = Nodes.Sidecar(new Workload("default", "frontend", "v1", "frontend-7d9f8c6b5-x2x2x", ip));
+
+        var sender = new StreamSender();
+        sender.Http(byInstanceIps, Calls.Outbound(new HttpCall { Source = Workload(_productpage), Destination = Workload(_reviews), Encoding = PeerEncoding.None, Start = start }));
+        sender.Http(byLocalAddress, Calls.Inbound(new HttpCall { Source = Workload(_reviews), Destination = Workload(_productpage), Encoding = PeerEncoding.None, Start = start }));
+        sender.Http(labelled, Calls.Outbound(new HttpCall { Source = Workload(_productpage), Destination = Workload(_details), Encoding = PeerEncoding.None, Start = start }));
+        await sender.SendAsync(client);
+
+        var edges = (await server.GetJsonAsync("/api/v1/topology")).GetProperty("edges").EnumerateArray()
+            .Select(e => e.GetProperty("source").GetString() + " -> " + e.GetProperty("target").GetString())
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.Equal(["default/frontend -> default/details", "default/productpage -> default/reviews", "default/reviews -> default/productpage"], edges);
+    }
+
+    [Fact]
     public async Task PodsAppearingChangingIpAndDisappearing_AreFollowedMidStream()
     {
         await using var server = await StartServerAsync();

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Analysis;
+using AlsAnalyzer.Core.Decoding;
+using AlsAnalyzer.Core.Kubernetes;
 using AlsAnalyzer.Server.Hosting;
 using AlsAnalyzer.Server.Kubernetes;
 using AlsAnalyzer.Testing.FakeKube;
@@ -71,6 +73,30 @@ public sealed class KubernetesUnitTests
         Assert.Equal(pod.Metadata.Name, endpoint.PodName);
     }
 
+    [Fact]
+    public void ServiceEntryMapper_HostsAddressesAndStaticEndpointIps_NameTheEntry()
+    {
+        var entry = KubeObjects.ServiceEntry(
+            "data",
+            "orders-db",
+            ["orders-db.corp.internal", string.Empty],
+            addresses: ["240.0.0.10", "203.0.113.0/24"],
+            endpoints: ["198.51.100.7", "unix:///var/run/db.sock", "db-1.corp.internal"]);
+
+        var record = KubeMapper.ServiceEntry(entry)!;
+        var index = new ServiceEntryIndex([record]);
+
+        Assert.Equal(["orders-db.corp.internal"], record.Hosts);
+        Assert.DoesNotContain(record.Addresses, a => a.StartsWith("unix:", StringComparison.Ordinal));
+        var named = NodeRef.External("data", "orders-db.corp.internal");
+        Assert.Equal(named, index.Find("orders-db.corp.internal", default));
+        Assert.Equal(named, index.Find(string.Empty, IpText.FromString("240.0.0.10")));
+        Assert.Equal(named, index.Find(string.Empty, IpText.FromString("203.0.113.9")));
+        Assert.Equal(named, index.Find(string.Empty, IpText.FromString("198.51.100.7")));
+        Assert.Null(index.Find("db-1.corp.internal", IpText.FromString("198.51.100.8")));
+        Assert.Null(KubeMapper.ServiceEntry(KubeObjects.ServiceEntry(string.Empty, "nameless-namespace", ["x.example"])));
+    }
+
     [Theory]
     [InlineData(null, null, null, null)]
     [InlineData("k8s-mesh,mx-mesh", null, null, "k8s-mesh,mx-mesh")]
@@ -111,7 +137,7 @@ public sealed class KubernetesUnitTests
 
         var result = chains.Validate(null, new AnalysisOptions { HttpAnalyzers = "k8s-mesh" });
 
-        Assert.Contains(result.Failures!, f => f.Contains("k8s-mesh, but the Kubernetes cache is off", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("k8s-mesh, but the Kubernetes cache is off", StringComparison.Ordinal) && f.Contains("KUBECONFIG", StringComparison.Ordinal));
     }
 
     [Fact]

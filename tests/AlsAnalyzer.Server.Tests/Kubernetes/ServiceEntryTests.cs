@@ -99,6 +99,28 @@ public sealed class ServiceEntryTests : IAsyncLifetime
         Assert.True(await HasNodeAsync(server, "default/productpage"));
     }
 
+    [Fact]
+    public async Task ServiceEntryWatchForbiddenOnly_TheListedEntriesStay_OneLogLine()
+    {
+        _kube.Add(KubeObjects.ServiceEntry("payments", "stripe", ["api.stripe.com"]));
+        _kube.Forbid(FakeKubeResources.ServiceEntries, FakeKubeVerb.Watch);
+        await using var server = await StartServerAsync();
+        using var client = new AlsClient(server.GrpcAddress);
+        await _kube.WaitForRequestsAsync(FakeKubeResources.ServiceEntries, FakeKubeVerb.Watch, 1, TimeSpan.FromSeconds(20), Ct);
+        await Task.Delay(1000, Ct);
+
+        var unwatched = Assert.Single(server.Logs.AtLeast(LogLevel.Information), l => l.Contains("serviceentries", StringComparison.Ordinal));
+        Assert.Contains("keeps the 1 serviceentries it listed", unwatched, StringComparison.Ordinal);
+        Assert.Contains("'watch'", unwatched, StringComparison.Ordinal);
+        Assert.Equal(1, _kube.RequestCount(FakeKubeResources.ServiceEntries, FakeKubeVerb.List));
+        Assert.Equal(1, _kube.RequestCount(FakeKubeResources.ServiceEntries, FakeKubeVerb.Watch));
+        Assert.Empty(server.Logs.AtLeast(LogLevel.Warning));
+
+        // What the list gave still names external calls.
+        await SendAsync(client, Passthrough("api.stripe.com", "54.187.174.169"));
+        Assert.Equal("payments", (await NodeAsync(server, "external:api.stripe.com")).GetProperty("namespace").GetString());
+    }
+
     private Envoy.Data.Accesslog.V3.HTTPAccessLogEntry Passthrough(string authority, string ip)
     {
         var entry = Calls.Outbound(new HttpCall { Source = _productpage, Destination = new Workload("external", "x", "v1", "x", ip), Encoding = PeerEncoding.None, Mtls = false, Port = 443 });

@@ -301,7 +301,6 @@ public static class KubeObjects
         return pod;
     }
 
-    /// <summary>A ClusterIP Service selecting <c>app=name</c>; without ports it exposes <c>http</c> 9080.</summary>
     /// <summary>An Istio ServiceEntry for services outside the mesh: hosts, addresses (IPs or CIDRs) and static endpoint addresses.</summary>
     internal static IstioServiceEntry ServiceEntry(string ns, string name, string[] hosts, string[]? addresses = null, string[]? endpoints = null) => new()
     {
@@ -316,6 +315,7 @@ public static class KubeObjects
         },
     };
 
+    /// <summary>A ClusterIP Service selecting <c>app=name</c>; without ports it exposes <c>http</c> 9080.</summary>
     public static V1Service Service(string ns, string name, string clusterIp, params V1ServicePort[] ports) =>
         Service(ns, name, clusterIp, new Dictionary<string, string> { ["app"] = name }, ports);
 
