@@ -6,6 +6,7 @@
 (() => {
   const SVG = 'http://www.w3.org/2000/svg';
   const WINDOWS = { '5m': 5, '15m': 15, '1h': 60 };
+  const REFRESH_SECONDS = [0, 10, 30, 60, 300];
 
   // Kiali's default health thresholds, in percent of the requests in the window.
   // Errors (5xx, no response, failure flags, non-zero gRPC status): degraded above 0.1 %,
@@ -34,7 +35,9 @@
     if (state.window === 'custom' && !(state.from && state.to)) state.window = '15m';
     state.namespace = p.get('namespace') || '';
     state.hideIdle = p.get('hideIdle') === '1';
-    state.refresh = Number(p.get('refresh')) || 0;
+    // Only the intervals the control offers: a hand-edited URL cannot make the page poll every second.
+    const refresh = Number(p.get('refresh'));
+    state.refresh = REFRESH_SECONDS.includes(refresh) ? refresh : 0;
     state.percentile = ['p50', 'p95', 'p99'].includes(p.get('latency')) ? p.get('latency') : 'p95';
     state.node = p.get('node') || '';
     state.edge = p.get('edge') || '';
@@ -959,7 +962,8 @@
     document.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && (state.node || state.edge)) select({});
     });
-    window.addEventListener('hashchange', () => { readHash(); syncControls(); scheduleRefresh(); load(); });
+    // A hash typed or pasted in the address bar: the URL is then rewritten to the view it gave.
+    window.addEventListener('hashchange', () => { readHash(); syncControls(); writeHash(); scheduleRefresh(); load(); });
     $('graph').addEventListener('click', () => { if (state.node || state.edge) select({}); });
   }
 
@@ -967,8 +971,12 @@
     const banner = $('truncated');
     const t = data && data.topology.truncated === true;
     banner.hidden = !t;
+    const o = t ? data.topology.omitted : null;
+    const left = o
+      ? ` Left out: ${o.nodes || 0} nodes and ${o.edges || 0} edges, carrying ${fmtPercent(100 * (o.trafficShare || 0))} of the calls.`
+      : '';
     banner.textContent = t
-      ? 'The API truncated this graph (too many nodes or edges for one answer): some are missing. Narrow the namespace or the window.'
+      ? `The API truncated this graph (too many nodes or edges for one answer): the busiest are shown.${left} Narrow the namespace or the window.`
       : '';
   }
 
