@@ -75,7 +75,8 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         // TCP edges are drawn apart, with connections and bytes.
         var mysql = await EdgeAsync("default/productpage", "data/mysql", "tcp");
         Assert.Contains("proto-tcp", mysql.GetProperty("class").GetString(), StringComparison.Ordinal);
-        Assert.StartsWith($"{MysqlConnections} conn · ", mysql.GetProperty("label").GetString(), StringComparison.Ordinal);
+        var kilobytes = MysqlConnections * (MysqlSentPerConnection + MysqlReceivedPerConnection) / 1000.0;
+        Assert.StartsWith($"{MysqlConnections} conn · {kilobytes.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} kB", mysql.GetProperty("label").GetString(), StringComparison.Ordinal);
 
         // The accessible list beside the graph has every edge with its figures.
         var rows = await StringsAsync("[...document.querySelectorAll('#edge-list tbody tr')].map(r => r.textContent)");
@@ -156,6 +157,48 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Page_ClickingAnEdgeWithConnectionFailures_ShowsItsFlagsAndEveryFieldOfItsSamples()
+    {
+        await OpenAsync("#window=15m");
+
+        await _browser.ClickAsync(EdgeSelector("default/productpage", "default/details", "http", "edge-label") + " text.figures");
+        await _browser.WaitForAsync("document.querySelectorAll('#samples tbody tr').length > 0");
+
+        // Client side vs server side: only the caller saw the failed connections, with their flag.
+        var sides = await _browser.EvaluateAsync("""
+            Object.fromEntries([...document.querySelectorAll('#sides tbody tr')].map(r => [r.cells[0].textContent, [r.cells[1].textContent, r.cells[2].textContent]]))
+            """);
+        Assert.Equal($"{DetailsCalls}", sides.GetProperty("requests")[0].GetString());
+        Assert.Equal($"{DetailsCalls - DetailsNoResponse}", sides.GetProperty("requests")[1].GetString());
+        Assert.Equal($"UF: {DetailsNoResponse}", sides.GetProperty("response flags")[0].GetString());
+        Assert.Contains($"no response: {DetailsNoResponse}", sides.GetProperty("status classes")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("0%", sides.GetProperty("error %")[1].GetString());
+
+        // Every field of a kept failing call is in the table: time, kind, side, request, status,
+        // gRPC status, flags, details, latency, upstream host, request id.
+        var headers = await StringsAsync("[...document.querySelectorAll('#samples thead th')].map(c => c.textContent)");
+        Assert.Equal(["time", "kind", "side", "request", "status", "gRPC", "flags", "details", "latency", "upstream host", "request id"], headers);
+        var samples = await _browser.EvaluateAsync("""
+            [...document.querySelectorAll('#samples tbody tr')].map(r => [...r.cells].map(c => c.textContent))
+            """);
+        var failed = samples.EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetString()!).ToArray()).Where(r => r[4] == "no response").ToList();
+        Assert.Equal(DetailsNoResponse, failed.Count);
+        Assert.All(failed, r =>
+        {
+            Assert.Matches(@"^\d{2}:\d{2}:\d{2}$", r[0]);
+            Assert.Contains("failing", r[1], StringComparison.Ordinal);
+            Assert.Equal("client", r[2]);
+            Assert.StartsWith("GET /details/", r[3], StringComparison.Ordinal);
+            Assert.Equal("–", r[5]);
+            Assert.Equal("UF", r[6]);
+            Assert.Equal("upstream_reset_before_response_started", r[7]);
+            Assert.Equal("10 ms", r[8]);
+            Assert.Equal($"{Mesh.Details.Ip}:9080", r[9]);
+            Assert.True(Guid.TryParse(r[10], out _), r[10]);
+        });
+    }
+
+    [Fact]
     public async Task Page_Keyboard_TabToANodeAndEnterOpensItsInstancesAndEndpoints()
     {
         await OpenAsync("#window=15m");
@@ -171,6 +214,9 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         Assert.Contains("GET /reviews/{id}", endpoints);
         var inbound = await StringsAsync("[...document.querySelectorAll('#inbound tbody tr')].map(r => r.textContent)");
         Assert.Equal(2, inbound.Count);
+        var outbound = await StringsAsync("[...document.querySelectorAll('#outbound tbody tr td:first-child')].map(c => c.textContent)");
+        Assert.Equal(["default/ratings"], outbound);
+        Assert.Contains("20.0%", await StringsAsync("[...document.querySelectorAll('#outbound tbody tr td')].map(c => c.textContent)"));
 
         // Escape closes the selection; Tab moves focus from graph item to graph item.
         await _browser.PressAsync("Escape", 27);
