@@ -148,6 +148,23 @@ public sealed class SampleApiTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("unknown", "istio-system/istio-ingressgateway", GatewayCalls)]
+    [InlineData("default/productpage", "external:api.example.com", ExternalCalls)]
+    public async Task Samples_EdgesFromOutsideTheMeshAndToExternalHosts_AreQueriedByTheirNodeIds(string source, string target, int calls)
+    {
+        var samples = await SamplesAsync(source, target);
+
+        // Every call took 10 ms, as many as the reservoir holds are the slowest; none failed.
+        Assert.Equal(Math.Min(calls, 10), samples.Count);
+        Assert.All(samples, s =>
+        {
+            Assert.Equal(["slow"], Kinds(s));
+            Assert.Equal(10, s.GetProperty("latencyMs").GetDouble());
+            Assert.Equal(200, s.GetProperty("status").GetInt32());
+        });
+    }
+
+    [Theory]
     [InlineData("?target=default/reviews", "'source'")]
     [InlineData("?source=default/productpage", "'target'")]
     [InlineData("?source=&target=default/reviews", "'source'")]
