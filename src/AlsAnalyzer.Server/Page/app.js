@@ -188,6 +188,30 @@
   }
 
   const HEALTH_RANK = { idle: 0, ok: 1, degraded: 2, failure: 3 };
+
+  // An edge's figures are the server side's when it reported (the API's top level), but calls
+  // that never reached the server (no response, connection failures) are only in the client
+  // side's: the edge's health, and the error percentage shown with it, are those of the worse
+  // side. side is the side they come from.
+  function edgeHealth(e) {
+    let worst = { health: health(e), figures: e, side: e.reportedBy };
+    for (const side of ['client', 'server']) {
+      if (!e[side]) continue;
+      const figures = { protocol: e.protocol, ...e[side] };
+      const h = health(figures);
+      if (HEALTH_RANK[h] > HEALTH_RANK[worst.health]) worst = { health: h, figures, side };
+    }
+    return worst;
+  }
+
+  // The error percentage of an edge's worse side, and that side when it is not the one whose
+  // figures the edge shows (else null).
+  function edgeErrors(e) {
+    const w = edgeHealth(e);
+    const pct = fmtPercent(errorPercent(w.figures));
+    const side = w.side !== e.reportedBy ? w.side : null;
+    return { pct, side, text: `${pct} err` + (side ? ` (${side} side)` : ''), any: (w.figures.errors || 0) > 0 };
+  }
   const HEALTH_TEXT = { idle: 'no requests', ok: 'healthy', degraded: 'degraded', failure: 'failing' };
 
   function fmtRate(perSecond) {
@@ -222,19 +246,25 @@
   function edgeSummary(e) {
     if (isTcp(e)) {
       return `${e.connections || 0} conn · ${fmtBytes((e.bytesSent || 0) + (e.bytesReceived || 0))}`
-        + ((e.errors || 0) ? ` · ${fmtPercent(errorPercent(e))} err` : '');
+        + (edgeErrors(e).any ? ` · ${edgeErrors(e).text}` : '');
     }
     const lat = e.latencyMs ? e.latencyMs[state.percentile] : null;
-    return `${fmtRate((e.requests || 0) / data.seconds)} rps · ${fmtPercent(errorPercent(e))} err · ${state.percentile} ${fmtMs(lat)}`;
+    return `${fmtRate((e.requests || 0) / data.seconds)} rps · ${edgeErrors(e).text} · ${state.percentile} ${fmtMs(lat)}`;
   }
 
   // The figures drawn on an edge, in two short lines (the gap between layers holds the longer).
+  // The side its errors come from, when not the edge's own, is named in its accessible label,
+  // the list and the details, not drawn: the drawing keeps its width.
   function edgeLines(e, h) {
     const mark = h === 'failure' ? '✖ ' : h === 'degraded' ? '! ' : '';
-    if (isTcp(e)) return [mark + edgeSummary(e), e.protocol];
+    const errors = edgeErrors(e);
+    if (isTcp(e)) {
+      const bytes = fmtBytes((e.bytesSent || 0) + (e.bytesReceived || 0));
+      return [`${mark}${e.connections || 0} conn · ${bytes}` + (errors.any ? ` · ${errors.pct} err` : ''), e.protocol];
+    }
     const lat = e.latencyMs ? e.latencyMs[state.percentile] : null;
     return [
-      `${mark}${fmtRate((e.requests || 0) / data.seconds)} rps · ${fmtPercent(errorPercent(e))} err`,
+      `${mark}${fmtRate((e.requests || 0) / data.seconds)} rps · ${errors.pct} err`,
       `${state.percentile} ${fmtMs(lat)} · ${e.protocol}`,
     ];
   }
@@ -337,9 +367,10 @@
     for (const e of edges) {
       const rs = rank.get(e.source);
       const rt = rank.get(e.target);
-      if (Math.abs(rs - rt) !== 1 || (dense && quiet(health(e)))) continue;
+      const eh = edgeHealth(e).health;
+      if (Math.abs(rs - rt) !== 1 || (dense && quiet(eh))) continue;
       const r = Math.min(rs, rt);
-      gaps[r] = Math.max(gaps[r], Math.min(MAX_LAYER_GAP, Math.max(...edgeLines(e, health(e)).map((t) => textWidth(t, 11, 600))) + 28));
+      gaps[r] = Math.max(gaps[r], Math.min(MAX_LAYER_GAP, Math.max(...edgeLines(e, eh).map((t) => textWidth(t, 11, 600))) + 16));
     }
     const shapeFor = (rows) => {
       let w = 0;
@@ -439,7 +470,14 @@
     let h = health({ requests, errors, statusCodes: { '4xx': c4 } });
     const th = health({ protocol: 'tcp', connections, errors: tcpErrors });
     if (HEALTH_RANK[th] > HEALTH_RANK[h]) h = th;
-    return { requests, errors, connections, health: h };
+    // As the callers saw it: calls that never reached the node are in the client side only.
+    const seen = inbound.filter((e) => e.client);
+    const callerRequests = seen.reduce((a, e) => a + (e.client.requests || 0), 0);
+    const callerErrors = seen.reduce((a, e) => a + (e.client.errors || 0), 0);
+    const ch = health({ requests: callerRequests, errors: callerErrors, statusCodes: { '4xx': seen.reduce((a, e) => a + ((e.client.statusCodes && e.client.statusCodes['4xx']) || 0), 0) } });
+    const callers = HEALTH_RANK[ch] > HEALTH_RANK[h] ? { requests: callerRequests, errors: callerErrors } : null;
+    if (callers) h = ch;
+    return { requests, errors, connections, callers, health: h };
   }
 
   function render() {
@@ -467,7 +505,7 @@
       const a = coords.get(e.source);
       const b = coords.get(e.target);
       if (!a || !b) continue;
-      const h = health(e);
+      const h = edgeHealth(e).health;
       const key = pairKey(e);
       const k = pairSeen.get(key) || 0;
       pairSeen.set(key, k + 1);
@@ -552,6 +590,7 @@
   function nodeFigureText(f) {
     const parts = [];
     if (f.requests) parts.push(`${fmtRate(f.requests / data.seconds)} rps in, ${fmtPercent((100 * f.errors) / f.requests)} errors`);
+    if (f.callers) parts.push(`${fmtPercent((100 * f.callers.errors) / f.callers.requests)} errors as its callers saw them`);
     if (f.connections) parts.push(`${f.connections} TCP connections in`);
     return parts.length ? parts.join(', ') : 'no inbound requests';
   }
@@ -604,7 +643,7 @@
       const lat = !isTcp(e) && e.latencyMs ? `${state.percentile} ${fmtMs(e.latencyMs[state.percentile])}` : '–';
       tr.append(
         cellButton(e.source, () => select({ edge: edgeId(e) })),
-        cell(e.target), cell(e.protocol), cell(rate, 'num'), cell(fmtPercent(errorPercent(e)), 'num'), cell(lat, 'num'), cell(HEALTH_TEXT[h], 'health'));
+        cell(e.target), cell(e.protocol), cell(rate, 'num'), cell(edgeErrors(e).text.replace(/ err/, ''), 'num'), cell(lat, 'num'), cell(HEALTH_TEXT[h], 'health'));
       eb.append(tr);
     }
     const nb = $('node-list').tBodies[0];
@@ -824,7 +863,7 @@
   }
 
   async function showEdge(e, panel) {
-    const hh = health(e);
+    const hh = edgeHealth(e).health;
     const parts = [
       h('h2', `${e.source} → ${e.target}`),
       dl([
@@ -884,7 +923,7 @@
     const inbound = edges.filter((e) => e.target === n.id);
     const outbound = edges.filter((e) => e.source === n.id);
     const f = nodeFigures(n.id, edges);
-    const edgeRow = (e, other) => [cellLink(other, e), e.protocol, isTcp(e) ? `${e.connections || 0} conn` : `${fmtRate((e.requests || 0) / data.seconds)} rps`, fmtPercent(errorPercent(e)), isTcp(e) ? '–' : fmtMs(e.latencyMs && e.latencyMs[state.percentile])];
+    const edgeRow = (e, other) => [cellLink(other, e), e.protocol, isTcp(e) ? `${e.connections || 0} conn` : `${fmtRate((e.requests || 0) / data.seconds)} rps`, edgeErrors(e).text.replace(/ err/, ''), isTcp(e) ? '–' : fmtMs(e.latencyMs && e.latencyMs[state.percentile])];
     const parts = [
       h('h2', n.id),
       dl([['kind', n.kind], ['namespace', n.namespace], ['health', HEALTH_TEXT[f.health]], ['inbound', nodeFigureText(f)]]),

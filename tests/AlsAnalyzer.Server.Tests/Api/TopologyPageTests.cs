@@ -72,6 +72,16 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         var gateway = await EdgeAsync("istio-system/istio-ingressgateway", "default/productpage", "http");
         Assert.Equal("ok", gateway.GetProperty("health").GetString());
 
+        // productpage -> details: 2 of 20 calls got no response (UF). The server never saw them
+        // (its 18 all succeeded), so the edge's health and error percentage are the client side's,
+        // and its accessible label and the list say so.
+        var details = await EdgeAsync("default/productpage", "default/details", "http");
+        Assert.Equal("failure", details.GetProperty("health").GetString());
+        Assert.Matches(@"^✖ [\d.]+ rps · 10\.0% err · p95 ", details.GetProperty("label").GetString());
+        Assert.Contains("10.0% err (client side)", details.GetProperty("aria").GetString(), StringComparison.Ordinal);
+        var detailsNode = await _browser.EvaluateAsync("document.querySelector('#viewport .node[data-id=\"default/details\"]').getAttribute('aria-label')");
+        Assert.EndsWith("10.0% errors as its callers saw them, failing", detailsNode.GetString(), StringComparison.Ordinal);
+
         // TCP edges are drawn apart, with connections and bytes.
         var mysql = await EdgeAsync("default/productpage", "data/mysql", "tcp");
         Assert.Contains("proto-tcp", mysql.GetProperty("class").GetString(), StringComparison.Ordinal);
@@ -82,6 +92,7 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         var rows = await StringsAsync("[...document.querySelectorAll('#edge-list tbody tr')].map(r => r.textContent)");
         Assert.Equal(api.GetProperty("edges").GetArrayLength(), rows.Count);
         Assert.Contains(rows, r => r.Contains("default/ratings", StringComparison.Ordinal) && r.Contains("20.0%", StringComparison.Ordinal) && r.Contains("failing", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Contains("default/details", StringComparison.Ordinal) && r.Contains("10.0% (client side)", StringComparison.Ordinal) && r.Contains("failing", StringComparison.Ordinal));
 
         await SaveScreenshotAsync("topology-page.png", readme: true);
         Assert.Empty(_browser.Console);
@@ -173,6 +184,9 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         Assert.Equal($"UF: {DetailsNoResponse}", sides.GetProperty("response flags")[0].GetString());
         Assert.Contains($"no response: {DetailsNoResponse}", sides.GetProperty("status classes")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal("0%", sides.GetProperty("error %")[1].GetString());
+        Assert.Equal("10.0%", sides.GetProperty("error %")[0].GetString());
+        var summary = await StringsAsync("[...document.querySelectorAll('#details dl dd')].map(d => d.textContent)");
+        Assert.Contains("failing", summary);
 
         // Every field of a kept failing call is in the table: time, kind, side, request, status,
         // gRPC status, flags, details, latency, upstream host, request id.
