@@ -284,7 +284,7 @@ public sealed class TopologyPageControlsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Page_Colours_HaveWcagNonTextContrastOnTheBackground_AndHealthsDifferInLightness()
+    public async Task Page_Colours_ReadOnTheirBackgrounds_AndHealthsStayApartUnderColourVisionDeficiencies()
     {
         await OpenAsync("#window=15m");
         var colours = await _browser.EvaluateAsync("""
@@ -293,23 +293,7 @@ public sealed class TopologyPageControlsTests : IAsyncLifetime
               return Object.fromEntries(['ok', 'degraded', 'failure', 'idle', 'bg', 'panel', 'ink', 'muted', 'focus', 'failure-tint', 'degraded-tint'].map(k => [k, s.getPropertyValue('--' + k).trim()]));
             })()
             """);
-        double Luminance(string name)
-        {
-            var hex = colours.GetProperty(name).GetString()!.TrimStart('#');
-            double Channel(int i)
-            {
-                var c = int.Parse(hex.AsSpan(i * 2, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture) / 255.0;
-                return c <= 0.03928 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4);
-            }
-
-            return (0.2126 * Channel(0)) + (0.7152 * Channel(1)) + (0.0722 * Channel(2));
-        }
-
-        double Contrast(string a, string b)
-        {
-            var (x, y) = (Luminance(a), Luminance(b));
-            return (Math.Max(x, y) + 0.05) / (Math.Min(x, y) + 0.05);
-        }
+        Rgb Colour(string name) => Rgb.Parse(colours.GetProperty(name).GetString()!);
 
         // Health colours are lines and text on the graph's background, and text on their tints
         // (a failing node's fill, the kinds of a sample, the truncation banner): 4.5:1, WCAG AA
@@ -321,11 +305,23 @@ public sealed class TopologyPageControlsTests : IAsyncLifetime
             ("failure", "failure-tint"), ("degraded", "degraded-tint"), ("ink", "degraded-tint"),
         })
         {
-            Assert.True(Contrast(fore, back) >= 4.5, $"{fore} on {back}: {Contrast(fore, back):F2}");
+            var contrast = Rgb.Contrast(Colour(fore), Colour(back));
+            Assert.True(contrast >= 4.5, $"{fore} on {back}: {contrast:F2}");
         }
 
-        // Failing and healthy are not told by hue alone (red and green look alike to many): the
-        // page also marks them (✖, !), asserted with the 300-node graph; here the drawn lines differ in width.
+        // Healthy, degraded and failing stay apart (CIE76 colour difference of 15 or more) as
+        // seen with full protanopia, deuteranopia and tritanopia (Machado et al. 2009 simulation).
+        foreach (var vision in Rgb.Visions)
+        {
+            foreach (var (a, b) in new[] { ("ok", "degraded"), ("ok", "failure"), ("degraded", "failure") })
+            {
+                var difference = Rgb.Difference(Colour(a).Seen(vision), Colour(b).Seen(vision));
+                Assert.True(difference >= 15, $"{a} / {b} with {vision}: ΔE {difference:F1}");
+            }
+        }
+
+        // And never by colour alone: the page marks them (✖, !), asserted with the 300-node
+        // graph; here the drawn lines differ in width.
         var widths = await _browser.EvaluateAsync("""
             Object.fromEntries(['five-at-degraded', 'five-below-failure', 'five-at-failure'].map(t => [t, parseFloat(getComputedStyle(document.querySelector(`#viewport .edge[data-target="default/${t}"] path.line`)).strokeWidth)]))
             """);
@@ -355,5 +351,65 @@ public sealed class TopologyPageControlsTests : IAsyncLifetime
     {
         var value = await _browser.EvaluateAsync(expression);
         return value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
+
+    /// <summary>An sRGB colour in linear light, with the few colour-science formulas the page's palette is held to.</summary>
+    private readonly record struct Rgb(double R, double G, double B)
+    {
+        /// <summary>Machado, Oliveira and Fernandes (2009), severity 1, on linear RGB.</summary>
+        private static readonly Dictionary<string, double[,]> Simulations = new()
+        {
+            ["normal vision"] = new double[,] { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } },
+            ["protanopia"] = new[,] { { 0.152286, 1.052583, -0.204868 }, { 0.114503, 0.786281, 0.099216 }, { -0.003882, -0.048116, 1.051998 } },
+            ["deuteranopia"] = new[,] { { 0.367322, 0.860646, -0.227968 }, { 0.280085, 0.672501, 0.047413 }, { -0.011820, 0.042940, 0.968881 } },
+            ["tritanopia"] = new[,] { { 1.255528, -0.076749, -0.178779 }, { -0.078411, 0.930809, 0.147602 }, { 0.004733, 0.691367, 0.303900 } },
+        };
+
+        public static IEnumerable<string> Visions => Simulations.Keys;
+
+        public double Luminance => (0.2126 * R) + (0.7152 * G) + (0.0722 * B);
+
+        public static Rgb Parse(string hex)
+        {
+            var h = hex.TrimStart('#');
+            double Channel(int i)
+            {
+                var c = int.Parse(h.AsSpan(i * 2, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture) / 255.0;
+                return c <= 0.04045 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4);
+            }
+
+            return new Rgb(Channel(0), Channel(1), Channel(2));
+        }
+
+        /// <summary>WCAG 2 contrast ratio.</summary>
+        public static double Contrast(Rgb a, Rgb b) =>
+            (Math.Max(a.Luminance, b.Luminance) + 0.05) / (Math.Min(a.Luminance, b.Luminance) + 0.05);
+
+        /// <summary>CIE76 ΔE between the colours' CIELAB coordinates (D65).</summary>
+        public static double Difference(Rgb a, Rgb b)
+        {
+            var (l1, a1, b1) = a.Lab();
+            var (l2, a2, b2) = b.Lab();
+            return Math.Sqrt(((l1 - l2) * (l1 - l2)) + ((a1 - a2) * (a1 - a2)) + ((b1 - b2) * (b1 - b2)));
+        }
+
+        public Rgb Seen(string vision)
+        {
+            var m = Simulations[vision];
+            static double Clamp(double v) => Math.Clamp(v, 0, 1);
+            return new Rgb(
+                Clamp((m[0, 0] * R) + (m[0, 1] * G) + (m[0, 2] * B)),
+                Clamp((m[1, 0] * R) + (m[1, 1] * G) + (m[1, 2] * B)),
+                Clamp((m[2, 0] * R) + (m[2, 1] * G) + (m[2, 2] * B)));
+        }
+
+        private (double L, double A, double B) Lab()
+        {
+            var x = ((0.4124 * R) + (0.3576 * G) + (0.1805 * B)) / 0.95047;
+            var y = Luminance;
+            var z = ((0.0193 * R) + (0.1192 * G) + (0.9505 * B)) / 1.08883;
+            static double F(double t) => t > 0.008856 ? Math.Cbrt(t) : (7.787 * t) + (16.0 / 116);
+            return ((116 * F(y)) - 16, 500 * (F(x) - F(y)), 200 * (F(y) - F(z)));
+        }
     }
 }
