@@ -6,6 +6,7 @@
 (() => {
   const SVG = 'http://www.w3.org/2000/svg';
   const WINDOWS = { '5m': 5, '15m': 15, '1h': 60 };
+  const REFRESH_SECONDS = [0, 10, 30, 60, 300];
 
   // Kiali's default health thresholds, in percent of the requests in the window.
   // Errors (5xx, no response, failure flags, non-zero gRPC status): degraded above 0.1 %,
@@ -34,7 +35,9 @@
     if (state.window === 'custom' && !(state.from && state.to)) state.window = '15m';
     state.namespace = p.get('namespace') || '';
     state.hideIdle = p.get('hideIdle') === '1';
-    state.refresh = Number(p.get('refresh')) || 0;
+    // Only the intervals the control offers: a hand-edited URL cannot make the page poll every second.
+    const refresh = Number(p.get('refresh'));
+    state.refresh = REFRESH_SECONDS.includes(refresh) ? refresh : 0;
     state.percentile = ['p50', 'p95', 'p99'].includes(p.get('latency')) ? p.get('latency') : 'p95';
     state.node = p.get('node') || '';
     state.edge = p.get('edge') || '';
@@ -185,6 +188,30 @@
   }
 
   const HEALTH_RANK = { idle: 0, ok: 1, degraded: 2, failure: 3 };
+
+  // An edge's figures are the server side's when it reported (the API's top level), but calls
+  // that never reached the server (no response, connection failures) are only in the client
+  // side's: the edge's health, and the error percentage shown with it, are those of the worse
+  // side. side is the side they come from.
+  function edgeHealth(e) {
+    let worst = { health: health(e), figures: e, side: e.reportedBy };
+    for (const side of ['client', 'server']) {
+      if (!e[side]) continue;
+      const figures = { protocol: e.protocol, ...e[side] };
+      const h = health(figures);
+      if (HEALTH_RANK[h] > HEALTH_RANK[worst.health]) worst = { health: h, figures, side };
+    }
+    return worst;
+  }
+
+  // The error percentage of an edge's worse side, and that side when it is not the one whose
+  // figures the edge shows (else null).
+  function edgeErrors(e) {
+    const w = edgeHealth(e);
+    const pct = fmtPercent(errorPercent(w.figures));
+    const side = w.side !== e.reportedBy ? w.side : null;
+    return { pct, side, text: `${pct} err` + (side ? ` (${side} side)` : ''), any: (w.figures.errors || 0) > 0 };
+  }
   const HEALTH_TEXT = { idle: 'no requests', ok: 'healthy', degraded: 'degraded', failure: 'failing' };
 
   function fmtRate(perSecond) {
@@ -219,19 +246,25 @@
   function edgeSummary(e) {
     if (isTcp(e)) {
       return `${e.connections || 0} conn · ${fmtBytes((e.bytesSent || 0) + (e.bytesReceived || 0))}`
-        + ((e.errors || 0) ? ` · ${fmtPercent(errorPercent(e))} err` : '');
+        + (edgeErrors(e).any ? ` · ${edgeErrors(e).text}` : '');
     }
     const lat = e.latencyMs ? e.latencyMs[state.percentile] : null;
-    return `${fmtRate((e.requests || 0) / data.seconds)} rps · ${fmtPercent(errorPercent(e))} err · ${state.percentile} ${fmtMs(lat)}`;
+    return `${fmtRate((e.requests || 0) / data.seconds)} rps · ${edgeErrors(e).text} · ${state.percentile} ${fmtMs(lat)}`;
   }
 
   // The figures drawn on an edge, in two short lines (the gap between layers holds the longer).
+  // The side its errors come from, when not the edge's own, is named in its accessible label,
+  // the list and the details, not drawn: the drawing keeps its width.
   function edgeLines(e, h) {
     const mark = h === 'failure' ? '✖ ' : h === 'degraded' ? '! ' : '';
-    if (isTcp(e)) return [mark + edgeSummary(e), e.protocol];
+    const errors = edgeErrors(e);
+    if (isTcp(e)) {
+      const bytes = fmtBytes((e.bytesSent || 0) + (e.bytesReceived || 0));
+      return [`${mark}${e.connections || 0} conn · ${bytes}` + (errors.any ? ` · ${errors.pct} err` : ''), e.protocol];
+    }
     const lat = e.latencyMs ? e.latencyMs[state.percentile] : null;
     return [
-      `${mark}${fmtRate((e.requests || 0) / data.seconds)} rps · ${fmtPercent(errorPercent(e))} err`,
+      `${mark}${fmtRate((e.requests || 0) / data.seconds)} rps · ${errors.pct} err`,
       `${state.percentile} ${fmtMs(lat)} · ${e.protocol}`,
     ];
   }
@@ -334,9 +367,10 @@
     for (const e of edges) {
       const rs = rank.get(e.source);
       const rt = rank.get(e.target);
-      if (Math.abs(rs - rt) !== 1 || (dense && quiet(health(e)))) continue;
+      const eh = edgeHealth(e).health;
+      if (Math.abs(rs - rt) !== 1 || (dense && quiet(eh))) continue;
       const r = Math.min(rs, rt);
-      gaps[r] = Math.max(gaps[r], Math.min(MAX_LAYER_GAP, Math.max(...edgeLines(e, health(e)).map((t) => textWidth(t, 11, 600))) + 28));
+      gaps[r] = Math.max(gaps[r], Math.min(MAX_LAYER_GAP, Math.max(...edgeLines(e, eh).map((t) => textWidth(t, 11, 600))) + 16));
     }
     const shapeFor = (rows) => {
       let w = 0;
@@ -436,7 +470,14 @@
     let h = health({ requests, errors, statusCodes: { '4xx': c4 } });
     const th = health({ protocol: 'tcp', connections, errors: tcpErrors });
     if (HEALTH_RANK[th] > HEALTH_RANK[h]) h = th;
-    return { requests, errors, connections, health: h };
+    // As the callers saw it: calls that never reached the node are in the client side only.
+    const seen = inbound.filter((e) => e.client);
+    const callerRequests = seen.reduce((a, e) => a + (e.client.requests || 0), 0);
+    const callerErrors = seen.reduce((a, e) => a + (e.client.errors || 0), 0);
+    const ch = health({ requests: callerRequests, errors: callerErrors, statusCodes: { '4xx': seen.reduce((a, e) => a + ((e.client.statusCodes && e.client.statusCodes['4xx']) || 0), 0) } });
+    const callers = HEALTH_RANK[ch] > HEALTH_RANK[h] ? { requests: callerRequests, errors: callerErrors } : null;
+    if (callers) h = ch;
+    return { requests, errors, connections, callers, health: h };
   }
 
   function render() {
@@ -464,7 +505,7 @@
       const a = coords.get(e.source);
       const b = coords.get(e.target);
       if (!a || !b) continue;
-      const h = health(e);
+      const h = edgeHealth(e).health;
       const key = pairKey(e);
       const k = pairSeen.get(key) || 0;
       pairSeen.set(key, k + 1);
@@ -549,6 +590,7 @@
   function nodeFigureText(f) {
     const parts = [];
     if (f.requests) parts.push(`${fmtRate(f.requests / data.seconds)} rps in, ${fmtPercent((100 * f.errors) / f.requests)} errors`);
+    if (f.callers) parts.push(`${fmtPercent((100 * f.callers.errors) / f.callers.requests)} errors as its callers saw them`);
     if (f.connections) parts.push(`${f.connections} TCP connections in`);
     return parts.length ? parts.join(', ') : 'no inbound requests';
   }
@@ -601,7 +643,7 @@
       const lat = !isTcp(e) && e.latencyMs ? `${state.percentile} ${fmtMs(e.latencyMs[state.percentile])}` : '–';
       tr.append(
         cellButton(e.source, () => select({ edge: edgeId(e) })),
-        cell(e.target), cell(e.protocol), cell(rate, 'num'), cell(fmtPercent(errorPercent(e)), 'num'), cell(lat, 'num'), cell(HEALTH_TEXT[h], 'health'));
+        cell(e.target), cell(e.protocol), cell(rate, 'num'), cell(edgeErrors(e).text.replace(/ err/, ''), 'num'), cell(lat, 'num'), cell(HEALTH_TEXT[h], 'health'));
       eb.append(tr);
     }
     const nb = $('node-list').tBodies[0];
@@ -821,7 +863,7 @@
   }
 
   async function showEdge(e, panel) {
-    const hh = health(e);
+    const hh = edgeHealth(e).health;
     const parts = [
       h('h2', `${e.source} → ${e.target}`),
       dl([
@@ -881,7 +923,7 @@
     const inbound = edges.filter((e) => e.target === n.id);
     const outbound = edges.filter((e) => e.source === n.id);
     const f = nodeFigures(n.id, edges);
-    const edgeRow = (e, other) => [cellLink(other, e), e.protocol, isTcp(e) ? `${e.connections || 0} conn` : `${fmtRate((e.requests || 0) / data.seconds)} rps`, fmtPercent(errorPercent(e)), isTcp(e) ? '–' : fmtMs(e.latencyMs && e.latencyMs[state.percentile])];
+    const edgeRow = (e, other) => [cellLink(other, e), e.protocol, isTcp(e) ? `${e.connections || 0} conn` : `${fmtRate((e.requests || 0) / data.seconds)} rps`, edgeErrors(e).text.replace(/ err/, ''), isTcp(e) ? '–' : fmtMs(e.latencyMs && e.latencyMs[state.percentile])];
     const parts = [
       h('h2', n.id),
       dl([['kind', n.kind], ['namespace', n.namespace], ['health', HEALTH_TEXT[f.health]], ['inbound', nodeFigureText(f)]]),
@@ -959,7 +1001,8 @@
     document.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && (state.node || state.edge)) select({});
     });
-    window.addEventListener('hashchange', () => { readHash(); syncControls(); scheduleRefresh(); load(); });
+    // A hash typed or pasted in the address bar: the URL is then rewritten to the view it gave.
+    window.addEventListener('hashchange', () => { readHash(); syncControls(); writeHash(); scheduleRefresh(); load(); });
     $('graph').addEventListener('click', () => { if (state.node || state.edge) select({}); });
   }
 
@@ -967,8 +1010,12 @@
     const banner = $('truncated');
     const t = data && data.topology.truncated === true;
     banner.hidden = !t;
+    const o = t ? data.topology.omitted : null;
+    const left = o
+      ? ` Left out: ${o.nodes || 0} nodes and ${o.edges || 0} edges, carrying ${fmtPercent(100 * (o.trafficShare || 0))} of the calls.`
+      : '';
     banner.textContent = t
-      ? 'The API truncated this graph (too many nodes or edges for one answer): some are missing. Narrow the namespace or the window.'
+      ? `The API truncated this graph (too many nodes or edges for one answer): the busiest are shown.${left} Narrow the namespace or the window.`
       : '';
   }
 

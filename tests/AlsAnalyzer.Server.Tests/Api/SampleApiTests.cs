@@ -1,4 +1,5 @@
 using System.Net;
+using Envoy.Config.Core.V3;
 using System.Text.Json;
 using AlsAnalyzer.Server.Tests.Support;
 using AlsAnalyzer.Testing;
@@ -13,18 +14,30 @@ namespace AlsAnalyzer.Server.Tests.Api;
 public sealed class SampleApiTests : IAsyncLifetime
 {
     private const string SecretPath = "/cart/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl";
+    private const int GrpcUnavailable = 14;
     private AlsTestServer _server = null!;
+    private DateTimeOffset _start;
 
     public async ValueTask InitializeAsync()
     {
         _server = await AlsTestServer.StartAsync("MaxSamplesPerEdge=10");
         using var client = new AlsClient(_server.GrpcAddress);
-        var start = DateTimeOffset.UtcNow.AddSeconds(-30);
+        var start = _start = DateTimeOffset.UtcNow.AddSeconds(-30);
         var scenario = Build(start);
 
         // A failing call whose path holds a token and a query string.
         var call = new HttpCall { Source = Mesh.Productpage, Destination = Mesh.Details, Path = SecretPath + "?session=abc", Status = 502, Start = start };
         scenario.Http(Nodes.Sidecar(Mesh.Details), Calls.Inbound(call));
+
+        // A failed gRPC call: HTTP 200, its status UNAVAILABLE in the trailers, seen by both sides.
+        var grpc = new HttpCall { Source = Mesh.Productpage, Destination = Mesh.ReviewsV1, Method = RequestMethod.Post, Path = "/reviews.Reviews/Get", Grpc = true, Start = start };
+        foreach (var (reporter, entry) in new[] { (Nodes.Sidecar(Mesh.Productpage), Calls.Outbound(grpc)), (Nodes.Sidecar(Mesh.ReviewsV1), Calls.Inbound(grpc)) })
+        {
+            entry.Response.ResponseTrailers["grpc-status"] = GrpcUnavailable.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            entry.Response.ResponseTrailers["grpc-message"] = "no healthy upstream";
+            scenario.Http(reporter, entry);
+        }
+
         await scenario.SendAsync(client);
     }
 
@@ -35,7 +48,7 @@ public sealed class SampleApiTests : IAsyncLifetime
     {
         var samples = await SamplesAsync("default/productpage", "default/reviews");
 
-        var failing = samples.Where(s => Kinds(s).Contains("failing")).ToList();
+        var failing = samples.Where(s => Kinds(s).Contains("failing") && s.GetProperty("protocol").GetString() == "http").ToList();
         Assert.Equal(Reviews5xx * 2, failing.Count);
         Assert.Equal(Reviews5xx, failing.Count(s => s.GetProperty("reporter").GetString() == "client"));
         Assert.All(failing, s =>
@@ -51,6 +64,56 @@ public sealed class SampleApiTests : IAsyncLifetime
         Assert.Equal(Reviews5xx * 2, failing.Select(s => s.GetProperty("requestId").GetString()).Distinct().Count());
         Assert.All(failing.Where(s => s.GetProperty("reporter").GetString() == "client"), s =>
             Assert.StartsWith("outbound|9080||reviews.", s.GetProperty("upstreamCluster").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Samples_NoResponseWithAFlag_IsFailing_WithTimeSideFlagsDetailsAndUpstreamHost()
+    {
+        var samples = await SamplesAsync("default/productpage", "default/details");
+
+        // The connection failed: only the caller's sidecar logged these calls, without a status.
+        var failed = samples.Where(s => s.GetProperty("status").GetInt32() == 0).ToList();
+        Assert.Equal(DetailsNoResponse, failed.Count);
+        Assert.All(failed, s =>
+        {
+            Assert.Contains("failing", Kinds(s));
+            Assert.True(s.GetProperty("error").GetBoolean());
+            Assert.Equal("client", s.GetProperty("reporter").GetString());
+            Assert.Equal("http", s.GetProperty("protocol").GetString());
+            Assert.Equal("GET", s.GetProperty("method").GetString());
+            Assert.StartsWith("/details/", s.GetProperty("path").GetString(), StringComparison.Ordinal);
+            Assert.Equal(["UF"], s.GetProperty("responseFlags").EnumerateArray().Select(f => f.GetString()));
+            Assert.Equal("upstream_reset_before_response_started", s.GetProperty("responseCodeDetails").GetString());
+            Assert.Equal(JsonValueKind.Null, s.GetProperty("grpcStatus").ValueKind);
+            Assert.Equal($"{Mesh.Details.Ip}:9080", s.GetProperty("upstreamHost").GetString());
+            Assert.True(Guid.TryParse(s.GetProperty("requestId").GetString(), out _));
+
+            // The time the call started, as the proxy logged it.
+            Assert.Equal(_start.ToUnixTimeMilliseconds(), s.GetProperty("time").GetDateTimeOffset().ToUnixTimeMilliseconds());
+        });
+    }
+
+    [Fact]
+    public async Task Samples_GrpcErrorUnderHttp200_IsFailing_WithItsGrpcStatusFromBothSides()
+    {
+        var samples = await SamplesAsync("default/productpage", "default/reviews");
+
+        var failing = samples.Where(s => s.GetProperty("protocol").GetString() == "grpc" && Kinds(s).Contains("failing")).ToList();
+        Assert.Equal(["client", "server"], failing.Select(s => s.GetProperty("reporter").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(failing, s =>
+        {
+            Assert.Equal(200, s.GetProperty("status").GetInt32());
+            Assert.Equal(GrpcUnavailable, s.GetProperty("grpcStatus").GetInt32());
+            Assert.True(s.GetProperty("error").GetBoolean());
+            Assert.Equal("POST", s.GetProperty("method").GetString());
+            Assert.Equal("/reviews.Reviews/Get", s.GetProperty("path").GetString());
+            Assert.Equal($"{Mesh.ReviewsV1.Ip}:9080", s.GetProperty("upstreamHost").GetString());
+            Assert.Empty(s.GetProperty("responseFlags").EnumerateArray());
+        });
+
+        // The edge's other gRPC calls (no grpc-status trailer) are kept as slow only, without a status.
+        Assert.All(samples.Where(s => s.GetProperty("protocol").GetString() == "grpc" && !Kinds(s).Contains("failing")), s =>
+            Assert.Equal(JsonValueKind.Null, s.GetProperty("grpcStatus").ValueKind));
     }
 
     [Fact]
@@ -82,6 +145,23 @@ public sealed class SampleApiTests : IAsyncLifetime
     {
         Assert.Empty(await SamplesAsync("default/productpage", "default/reviews", "&from=2020-01-01T00:00:00Z&to=2020-01-01T01:00:00Z"));
         Assert.Empty(await SamplesAsync("default/productpage", "nowhere/none"));
+    }
+
+    [Theory]
+    [InlineData("unknown", "istio-system/istio-ingressgateway", GatewayCalls)]
+    [InlineData("default/productpage", "external:api.example.com", ExternalCalls)]
+    public async Task Samples_EdgesFromOutsideTheMeshAndToExternalHosts_AreQueriedByTheirNodeIds(string source, string target, int calls)
+    {
+        var samples = await SamplesAsync(source, target);
+
+        // Every call took 10 ms, as many as the reservoir holds are the slowest; none failed.
+        Assert.Equal(Math.Min(calls, 10), samples.Count);
+        Assert.All(samples, s =>
+        {
+            Assert.Equal(["slow"], Kinds(s));
+            Assert.Equal(10, s.GetProperty("latencyMs").GetDouble());
+            Assert.Equal(200, s.GetProperty("status").GetInt32());
+        });
     }
 
     [Theory]

@@ -72,15 +72,27 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         var gateway = await EdgeAsync("istio-system/istio-ingressgateway", "default/productpage", "http");
         Assert.Equal("ok", gateway.GetProperty("health").GetString());
 
+        // productpage -> details: 2 of 20 calls got no response (UF). The server never saw them
+        // (its 18 all succeeded), so the edge's health and error percentage are the client side's,
+        // and its accessible label and the list say so.
+        var details = await EdgeAsync("default/productpage", "default/details", "http");
+        Assert.Equal("failure", details.GetProperty("health").GetString());
+        Assert.Matches(@"^✖ [\d.]+ rps · 10\.0% err · p95 ", details.GetProperty("label").GetString());
+        Assert.Contains("10.0% err (client side)", details.GetProperty("aria").GetString(), StringComparison.Ordinal);
+        var detailsNode = await _browser.EvaluateAsync("document.querySelector('#viewport .node[data-id=\"default/details\"]').getAttribute('aria-label')");
+        Assert.EndsWith("10.0% errors as its callers saw them, failing", detailsNode.GetString(), StringComparison.Ordinal);
+
         // TCP edges are drawn apart, with connections and bytes.
         var mysql = await EdgeAsync("default/productpage", "data/mysql", "tcp");
         Assert.Contains("proto-tcp", mysql.GetProperty("class").GetString(), StringComparison.Ordinal);
-        Assert.StartsWith($"{MysqlConnections} conn · ", mysql.GetProperty("label").GetString(), StringComparison.Ordinal);
+        var kilobytes = MysqlConnections * (MysqlSentPerConnection + MysqlReceivedPerConnection) / 1000.0;
+        Assert.StartsWith($"{MysqlConnections} conn · {kilobytes.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} kB", mysql.GetProperty("label").GetString(), StringComparison.Ordinal);
 
         // The accessible list beside the graph has every edge with its figures.
         var rows = await StringsAsync("[...document.querySelectorAll('#edge-list tbody tr')].map(r => r.textContent)");
         Assert.Equal(api.GetProperty("edges").GetArrayLength(), rows.Count);
         Assert.Contains(rows, r => r.Contains("default/ratings", StringComparison.Ordinal) && r.Contains("20.0%", StringComparison.Ordinal) && r.Contains("failing", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Contains("default/details", StringComparison.Ordinal) && r.Contains("10.0% (client side)", StringComparison.Ordinal) && r.Contains("failing", StringComparison.Ordinal));
 
         await SaveScreenshotAsync("topology-page.png", readme: true);
         Assert.Empty(_browser.Console);
@@ -105,7 +117,7 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Page_TimeWindow_LastHourShowsTheOlderCallsAndLast15MinutesDoesNot()
+    public async Task Page_TimeWindow_5m15m1hAndCustom_ShowTheCallsOfTheirRange()
     {
         await OpenAsync("#window=15m");
         Assert.DoesNotContain("default/legacy", await NodeIdsAsync());
@@ -116,6 +128,13 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         var legacy = await EdgeAsync("default/productpage", "default/legacy", "http");
         Assert.Equal("ok", legacy.GetProperty("health").GetString());
         Assert.Contains("window=1h", (await _browser.EvaluateAsync("location.hash")).GetString(), StringComparison.Ordinal);
+
+        // The last 5 minutes: the mesh's calls of 30 s ago, without the older ones, and the API asked for 5 minutes.
+        await _browser.EvaluateAsync("(() => { const s = document.getElementById('window'); s.value = '5m'; s.dispatchEvent(new Event('change')); })()");
+        await _browser.WaitForAsync("![...document.querySelectorAll('#viewport .node')].some(n => n.dataset.id === 'default/legacy') && /nodes, .* edges/.test(document.getElementById('status').textContent)");
+        Assert.Contains("default/ratings", await NodeIdsAsync());
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(_browser.RequestedUrls.Last(u => u.Contains("/api/v1/topology?", StringComparison.Ordinal))).Query);
+        Assert.Equal(TimeSpan.FromMinutes(5), DateTimeOffset.Parse(query["to"]!, System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.Parse(query["from"]!, System.Globalization.CultureInfo.InvariantCulture));
 
         // A custom window that ends before the older calls shows nothing.
         var from = DateTimeOffset.UtcNow.AddHours(-3).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
@@ -156,6 +175,51 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Page_ClickingAnEdgeWithConnectionFailures_ShowsItsFlagsAndEveryFieldOfItsSamples()
+    {
+        await OpenAsync("#window=15m");
+
+        await _browser.ClickAsync(EdgeSelector("default/productpage", "default/details", "http", "edge-label") + " text.figures");
+        await _browser.WaitForAsync("document.querySelectorAll('#samples tbody tr').length > 0");
+
+        // Client side vs server side: only the caller saw the failed connections, with their flag.
+        var sides = await _browser.EvaluateAsync("""
+            Object.fromEntries([...document.querySelectorAll('#sides tbody tr')].map(r => [r.cells[0].textContent, [r.cells[1].textContent, r.cells[2].textContent]]))
+            """);
+        Assert.Equal($"{DetailsCalls}", sides.GetProperty("requests")[0].GetString());
+        Assert.Equal($"{DetailsCalls - DetailsNoResponse}", sides.GetProperty("requests")[1].GetString());
+        Assert.Equal($"UF: {DetailsNoResponse}", sides.GetProperty("response flags")[0].GetString());
+        Assert.Contains($"no response: {DetailsNoResponse}", sides.GetProperty("status classes")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("0%", sides.GetProperty("error %")[1].GetString());
+        Assert.Equal("10.0%", sides.GetProperty("error %")[0].GetString());
+        var summary = await StringsAsync("[...document.querySelectorAll('#details dl dd')].map(d => d.textContent)");
+        Assert.Contains("failing", summary);
+
+        // Every field of a kept failing call is in the table: time, kind, side, request, status,
+        // gRPC status, flags, details, latency, upstream host, request id.
+        var headers = await StringsAsync("[...document.querySelectorAll('#samples thead th')].map(c => c.textContent)");
+        Assert.Equal(["time", "kind", "side", "request", "status", "gRPC", "flags", "details", "latency", "upstream host", "request id"], headers);
+        var samples = await _browser.EvaluateAsync("""
+            [...document.querySelectorAll('#samples tbody tr')].map(r => [...r.cells].map(c => c.textContent))
+            """);
+        var failed = samples.EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetString()!).ToArray()).Where(r => r[4] == "no response").ToList();
+        Assert.Equal(DetailsNoResponse, failed.Count);
+        Assert.All(failed, r =>
+        {
+            Assert.Matches(@"^\d{2}:\d{2}:\d{2}$", r[0]);
+            Assert.Contains("failing", r[1], StringComparison.Ordinal);
+            Assert.Equal("client", r[2]);
+            Assert.StartsWith("GET /details/", r[3], StringComparison.Ordinal);
+            Assert.Equal("–", r[5]);
+            Assert.Equal("UF", r[6]);
+            Assert.Equal("upstream_reset_before_response_started", r[7]);
+            Assert.Equal("10 ms", r[8]);
+            Assert.Equal($"{Mesh.Details.Ip}:9080", r[9]);
+            Assert.True(Guid.TryParse(r[10], out _), r[10]);
+        });
+    }
+
+    [Fact]
     public async Task Page_Keyboard_TabToANodeAndEnterOpensItsInstancesAndEndpoints()
     {
         await OpenAsync("#window=15m");
@@ -171,6 +235,9 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
         Assert.Contains("GET /reviews/{id}", endpoints);
         var inbound = await StringsAsync("[...document.querySelectorAll('#inbound tbody tr')].map(r => r.textContent)");
         Assert.Equal(2, inbound.Count);
+        var outbound = await StringsAsync("[...document.querySelectorAll('#outbound tbody tr td:first-child')].map(c => c.textContent)");
+        Assert.Equal(["default/ratings"], outbound);
+        Assert.Contains("20.0%", await StringsAsync("[...document.querySelectorAll('#outbound tbody tr td')].map(c => c.textContent)"));
 
         // Escape closes the selection; Tab moves focus from graph item to graph item.
         await _browser.PressAsync("Escape", 27);
