@@ -55,10 +55,9 @@ internal sealed class IstioCounts
         TcpOpened += other.TcpOpened;
         TcpClosed += other.TcpClosed;
         var a = Buckets;
-        ReadOnlySpan<int> b = other.Buckets;
         for (var i = 0; i < a.Length; i++)
         {
-            a[i] += b[i];
+            a[i] += other.Bucket(i);
         }
     }
 

@@ -253,10 +253,9 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
         cell.DurationMicrosSum += micros;
         cell.RequestBytesSum += requestBytes;
         cell.ResponseBytesSum += responseBytes;
-        ref var buckets = ref cell.Buckets;
-        buckets[IstioCounts.DurationOffset + BucketLookup.Micros.Of(micros)]++;
-        buckets[IstioCounts.RequestBytesOffset + BucketLookup.Doubled.Of(requestBytes * 2)]++;
-        buckets[IstioCounts.ResponseBytesOffset + BucketLookup.Doubled.Of(responseBytes * 2)]++;
+        cell.Observe(IstioCounts.DurationOffset + BucketLookup.Micros.Of(micros));
+        cell.Observe(IstioCounts.RequestBytesOffset + BucketLookup.Doubled.Of(requestBytes * 2));
+        cell.Observe(IstioCounts.ResponseBytesOffset + BucketLookup.Doubled.Of(responseBytes * 2));
     }
 
     private IstioShardCell CellFor(in IstioKey key)

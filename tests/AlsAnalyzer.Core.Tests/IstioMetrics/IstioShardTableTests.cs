@@ -313,6 +313,41 @@ public sealed class IstioShardTableTests
         Assert.Equal(expected, counts.Buckets);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(65_535)]
+    [InlineData(65_536)]
+    [InlineData(65_537)]
+    [InlineData(200_003)]
+    public void Cell_BucketCountedIn16BitsWithCarry_GivesEveryObservation_AndClearKeepsTheCarryArray(int observations)
+    {
+        IstioShardTable.TryKey(Outbound(), out var key);
+        var cell = new IstioShardCell(key);
+        for (var i = 0; i < observations; i++)
+        {
+            cell.Observe(7);
+            if (i % 3 == 0)
+            {
+                cell.Observe(59);
+            }
+        }
+
+        var counts = new IstioCounts();
+        counts.Add(cell);
+        Assert.Equal(observations, counts.Buckets[7]);
+        Assert.Equal((observations + 2) / 3, counts.Buckets[59]);
+        Assert.Equal(observations + ((observations + 2) / 3), counts.Buckets.Sum());
+        Assert.Equal(observations >= 65_536, cell.Carry is not null);
+
+        // Cleared at a fold: counting starts again at 0, without a new carry array.
+        var carry = cell.Carry;
+        cell.Clear();
+        Assert.Equal((0L, 0L), (cell.Bucket(7), cell.Bucket(59)));
+        Assert.Same(carry, cell.Carry);
+        cell.Observe(7);
+        Assert.Equal(1, cell.Bucket(7));
+    }
+
     [Fact]
     public void BucketLookup_BoundsCloserThanTwice_Rejected()
     {
@@ -334,7 +369,7 @@ public sealed class IstioShardTableTests
         }
     }
 
-    private static int[] Buckets(IstioShardCell cell) => ((ReadOnlySpan<int>)cell.Buckets).ToArray();
+    private static long[] Buckets(IstioShardCell cell) => [.. Enumerable.Range(0, 3 * IstioNames.Buckets).Select(cell.Bucket)];
 
     private static SideRecord Outbound() => new()
     {
