@@ -39,5 +39,28 @@ internal sealed class InternTable(int capacity, long maxBytes = long.MaxValue) :
         return utf8.IsEmpty ? string.Empty : _table.GetOrAdd(utf8, Decode);
     }
 
+    /// <summary>
+    /// The table's instance of a name decoded elsewhere (a peer's or a reporter's, once per
+    /// distinct payload or stream), so that the same name from many pods is one reference and
+    /// the ingest path compares it by reference. A name too long for the table, or one the
+    /// table cannot give back unchanged, is returned as it is.
+    /// </summary>
+    public string Intern(string name)
+    {
+        if (name.Length == 0 || name.Length > DecodeLimits.MaxKeyBytes)
+        {
+            return name;
+        }
+
+        Span<byte> utf8 = stackalloc byte[DecodeLimits.MaxKeyBytes];
+        if (!Encoding.UTF8.TryGetBytes(name, utf8, out var length))
+        {
+            return name;
+        }
+
+        var interned = _table.GetOrAdd(utf8[..length], Decode);
+        return string.Equals(interned, name, StringComparison.Ordinal) ? interned : name;
+    }
+
     private static string Decode(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 }

@@ -12,11 +12,18 @@ internal sealed class PeerCache : ICountedTable
 {
     private readonly ByteKeyTable<Decoded> _structs;
     private readonly ByteKeyTable<Decoded> _flatNodes;
+    private readonly InternTable? _names;
+    private readonly ByteKeyTable<Decoded>.Factory _decodeStruct;
+    private readonly ByteKeyTable<Decoded>.Factory _decodeFlatNode;
 
     /// <param name="capacity">Payloads of each encoding kept at most.</param>
     /// <param name="maxBytes">Bytes both encodings' tables hold at most, half each.</param>
-    public PeerCache(int capacity, long maxBytes = long.MaxValue)
+    /// <param name="names">Where a decoded peer's names are interned (the pipeline's strings), so that the pods of one workload share them.</param>
+    public PeerCache(int capacity, long maxBytes = long.MaxValue, InternTable? names = null)
     {
+        _names = names;
+        _decodeStruct = value => Decode(PeerMetadataReader.DecodeStruct(value, out var peer), peer);
+        _decodeFlatNode = value => Decode(PeerMetadataReader.DecodeFlatNode(value, out var peer), peer);
         // Keys over the budget are rejected before the lookup; the cap only makes that explicit.
         _structs = new(capacity, maxBytes / 2, PeerBudget.MaxBytes + 8, Decoded.Bytes);
         _flatNodes = new(capacity, maxBytes / 2, PeerBudget.MaxBytes + 8, Decoded.Bytes);
@@ -46,7 +53,7 @@ internal sealed class PeerCache : ICountedTable
             return (PeerDecodeStatus.TooLarge, null);
         }
 
-        var d = _structs.GetOrAdd(value, DecodeStruct);
+        var d = _structs.GetOrAdd(value, _decodeStruct);
         return (d.Status, d.Peer);
     }
 
@@ -58,20 +65,30 @@ internal sealed class PeerCache : ICountedTable
             return (PeerDecodeStatus.TooLarge, null);
         }
 
-        var d = _flatNodes.GetOrAdd(value, DecodeFlatNode);
+        var d = _flatNodes.GetOrAdd(value, _decodeFlatNode);
         return (d.Status, d.Peer);
     }
 
-    private static Decoded DecodeStruct(ReadOnlySpan<byte> value)
+    private Decoded Decode(PeerDecodeStatus status, PeerInfo? peer)
     {
-        var status = PeerMetadataReader.DecodeStruct(value, out var peer);
-        return status == PeerDecodeStatus.Decoded ? new(status, peer) : Decoded.Failed(status);
-    }
+        if (status != PeerDecodeStatus.Decoded)
+        {
+            return Decoded.Failed(status);
+        }
 
-    private static Decoded DecodeFlatNode(ReadOnlySpan<byte> value)
-    {
-        var status = PeerMetadataReader.DecodeFlatNode(value, out var peer);
-        return status == PeerDecodeStatus.Decoded ? new(status, peer) : Decoded.Failed(status);
+        if (_names is { } names && peer is not null)
+        {
+            peer = peer with
+            {
+                Namespace = names.Intern(peer.Namespace),
+                Service = names.Intern(peer.Service),
+                Workload = names.Intern(peer.Workload),
+                Version = names.Intern(peer.Version),
+                Cluster = names.Intern(peer.Cluster),
+            };
+        }
+
+        return new(status, peer);
     }
 
     private sealed record Decoded(PeerDecodeStatus Status, PeerInfo? Peer)

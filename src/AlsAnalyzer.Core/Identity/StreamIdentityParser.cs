@@ -10,8 +10,10 @@ namespace AlsAnalyzer.Core.Identity;
 /// </summary>
 internal static class StreamIdentityParser
 {
-    public static StreamIdentity Parse(Node? node, string logName)
+    /// <param name="intern">Gives the shared instance of a name (the pipeline's strings), so that a workload's pods share their reporter's names; null keeps them as parsed.</param>
+    public static StreamIdentity Parse(Node? node, string logName, Func<string, string>? intern = null)
     {
+        intern ??= static name => name;
         var id = node?.Id ?? string.Empty;
         var metadata = node?.Metadata;
 
@@ -42,18 +44,19 @@ internal static class StreamIdentityParser
 
         var labels = metadata.GetStruct("LABELS");
         var pod = CanonicalName.FirstOf(metadata.GetString("NAME"), idPod);
-        var ns = CanonicalName.FirstOf(metadata.GetString("NAMESPACE"), idNamespace);
-        var workload = CanonicalName.FirstOf(
+        var ns = intern(CanonicalName.FirstOf(metadata.GetString("NAMESPACE"), idNamespace));
+        var workload = intern(CanonicalName.FirstOf(
             metadata.GetString("WORKLOAD_NAME"),
-            pod.Length > 0 ? CanonicalName.WorkloadFromPod(pod) : string.Empty);
+            pod.Length > 0 ? CanonicalName.WorkloadFromPod(pod) : string.Empty));
         var labelled = CanonicalName.FirstOf(
             labels.GetString(CanonicalName.CanonicalNameLabel),
             labels.GetString(CanonicalName.AppKubernetesNameLabel),
             labels.GetString("app"));
-        var service = CanonicalName.FirstOf(labelled, workload, node?.Cluster ?? string.Empty);
-        var version = CanonicalName.FirstOf(
+        var service = intern(CanonicalName.FirstOf(labelled, workload, node?.Cluster ?? string.Empty));
+        var version = intern(CanonicalName.FirstOf(
             labels.GetString(CanonicalName.CanonicalRevisionLabel),
-            labels.GetString("version"));
+            labels.GetString("version")));
+        var cluster = intern(metadata.GetString("CLUSTER_ID"));
 
         var ips = new List<string>();
         foreach (var ip in metadata.GetString("INSTANCE_IPS").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -75,8 +78,8 @@ internal static class StreamIdentityParser
             Instance = pod,
             Workload = workload,
             Version = version,
-            Cluster = metadata.GetString("CLUSTER_ID"),
-            WorkloadId = new WorkloadId(workload, version, metadata.GetString("CLUSTER_ID")),
+            Cluster = cluster,
+            WorkloadId = new WorkloadId(workload, version, cluster),
             InstanceIps = [.. ips],
             LogName = logName,
         };

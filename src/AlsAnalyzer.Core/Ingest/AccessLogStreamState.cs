@@ -18,10 +18,10 @@ internal class AccessLogStreamState : IdentifiedStream, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Takes the reporter from a message's identifier (a later identifier replaces an earlier one).</summary>
-    public void Identify(StreamAccessLogsMessage.Types.Identifier identifier)
+    /// <summary>Takes the reporter from a message's identifier (a later identifier replaces an earlier one); its names interned in <paramref name="names"/> when given.</summary>
+    public void Identify(StreamAccessLogsMessage.Types.Identifier identifier, Decoding.InternTable? names = null)
     {
-        Identity = StreamIdentityParser.Parse(identifier.Node, identifier.LogName);
+        Identity = StreamIdentityParser.Parse(identifier.Node, identifier.LogName, names is null ? null : names.Intern);
         IdentityChanged = true;
     }
 

@@ -35,7 +35,7 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
             limits.TableBytes(DecodeTableNames.Clusters),
             DecodeLimits.MaxKeyBytes,
             static c => DecodeLimits.StringBytes(c.Name) + ClusterNameCache.ParsedClusterBytes(c));
-        Peers = new PeerCache(limits.MaxCachedPeers, limits.TableBytes(DecodeTableNames.Peers));
+        Peers = new PeerCache(limits.MaxCachedPeers, limits.TableBytes(DecodeTableNames.Peers), Strings);
         _decoder = new FastEntryDecoder(Strings, Endpoints, Clusters, Peers);
         Tables =
         [
@@ -118,7 +118,7 @@ internal sealed class AnalyzePipeline : IAccessLogPipeline
                     return Malformed(ex.Message);
                 }
 
-                stream.Identify(id);
+                stream.Identify(id, Strings);
             }
 
             if (stream.Identity is not { } identity)

@@ -97,5 +97,10 @@ internal readonly struct IstioKey : IEquatable<IstioKey>
         ((int)Reporter << 16) | ((int)Protocol << 8) | (int)Security);
 
     // Shared values compare by reference first; equal values made twice still match.
-    internal static bool Same(WorkloadId? a, WorkloadId? b) => ReferenceEquals(a, b) || (a is not null && a.Equals(b));
+    // The pods of a workload hold equal workload values in their own objects, whose names are
+    // interned (PeerCache, StreamIdentityParser): compared by reference first, by value last.
+    internal static bool Same(WorkloadId? a, WorkloadId? b) =>
+        ReferenceEquals(a, b)
+        || (a is not null && b is not null
+            && ((ReferenceEquals(a.Workload, b.Workload) && ReferenceEquals(a.Version, b.Version) && ReferenceEquals(a.Cluster, b.Cluster)) || a.Equals(b)));
 }
