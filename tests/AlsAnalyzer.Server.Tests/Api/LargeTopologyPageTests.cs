@@ -209,11 +209,7 @@ public sealed class LargeTopologyPageTests : IAsyncLifetime
         Assert.Empty(_browser.Console);
     }
 
-    private async Task OpenAsync(string hash)
-    {
-        await _browser.NavigateAsync(_server.HttpAddress + hash);
-        await _browser.WaitForAsync("/nodes, .* edges/.test(document.getElementById('status').textContent)");
-    }
+    private Task OpenAsync(string hash) => _browser.OpenTopologyAsync(_server.HttpAddress + hash);
 
     private async Task<bool> DrawingOverflowsAsync() =>
         (await _browser.EvaluateAsync("(() => { const b = document.getElementById('graph-scroll'); return b.scrollWidth > b.clientWidth || b.scrollHeight > b.clientHeight; })()")).GetBoolean();
@@ -221,8 +217,7 @@ public sealed class LargeTopologyPageTests : IAsyncLifetime
     private async Task<string> ViewTransformAsync() =>
         (await _browser.EvaluateAsync("document.getElementById('viewport').getAttribute('transform')")).GetString()!;
 
-    private async Task<List<string>> StringsAsync(string expression) =>
-        [.. (await _browser.EvaluateAsync(expression)).EnumerateArray().Select(v => v.GetString()!)];
+    private Task<List<string>> StringsAsync(string expression) => _browser.StringsAsync(expression);
 
     private async Task SaveScreenshotAsync(string name)
     {

@@ -335,17 +335,11 @@ public sealed class TopologyPageControlsTests : IAsyncLifetime
 
     private int TopologyLoads() => _browser.RequestedUrls.Count(u => u.Contains("/api/v1/topology?", StringComparison.Ordinal));
 
-    private async Task OpenAsync(string hash)
-    {
-        await _browser.NavigateAsync(_server.HttpAddress + hash);
-        await _browser.WaitForAsync("/nodes, .* edges/.test(document.getElementById('status').textContent)");
-    }
+    private Task OpenAsync(string hash) => _browser.OpenTopologyAsync(_server.HttpAddress + hash);
 
-    private async Task<List<string>> NodeIdsAsync() =>
-        [.. (await StringsAsync("[...document.querySelectorAll('#viewport .node')].map(n => n.dataset.id)")).Order(StringComparer.Ordinal)];
+    private Task<List<string>> NodeIdsAsync() => _browser.NodeIdsAsync();
 
-    private async Task<List<string>> StringsAsync(string expression) =>
-        [.. (await _browser.EvaluateAsync(expression)).EnumerateArray().Select(v => v.GetString()!)];
+    private Task<List<string>> StringsAsync(string expression) => _browser.StringsAsync(expression);
 
     private async Task<string?> TextAsync(string expression)
     {

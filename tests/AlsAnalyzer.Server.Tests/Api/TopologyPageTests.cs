@@ -309,17 +309,11 @@ public sealed partial class TopologyPageTests : IAsyncLifetime
     private static string EdgeSelector(string source, string target, string protocol, string part = "edge") =>
         $"#viewport .{part}[data-source=\"{source}\"][data-target=\"{target}\"][data-protocol=\"{protocol}\"]";
 
-    private async Task OpenAsync(string hash)
-    {
-        await _browser.NavigateAsync(_server.HttpAddress + hash);
-        await _browser.WaitForAsync("/nodes, .* edges/.test(document.getElementById('status').textContent)");
-    }
+    private Task OpenAsync(string hash) => _browser.OpenTopologyAsync(_server.HttpAddress + hash);
 
-    private async Task<List<string>> NodeIdsAsync() =>
-        [.. (await StringsAsync("[...document.querySelectorAll('#viewport .node')].map(n => n.dataset.id)")).Order(StringComparer.Ordinal)];
+    private Task<List<string>> NodeIdsAsync() => _browser.NodeIdsAsync();
 
-    private async Task<List<string>> StringsAsync(string expression) =>
-        [.. (await _browser.EvaluateAsync(expression)).EnumerateArray().Select(v => v.GetString()!)];
+    private Task<List<string>> StringsAsync(string expression) => _browser.StringsAsync(expression);
 
     private async Task<JsonElement> EdgeAsync(string source, string target, string protocol)
     {
