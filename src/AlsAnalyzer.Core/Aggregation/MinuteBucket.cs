@@ -175,9 +175,12 @@ internal sealed class MinuteBucket(AggregationOptions limits, SeriesBudget? budg
             }
         }
 
-        stats = tableMemos ? new ShardEdgeStats() : new EdgeStats();
+        // A table's memo on an edge relies on the edge being one (source, target) pair: the
+        // overflow edge, which gathers many, keeps none (its records are looked up).
+        var memo = tableMemos && !(key.Source == NodeRef.Overflow && key.Target == NodeRef.Overflow);
+        stats = memo ? new ShardEdgeStats() : new EdgeStats();
         Edges.Add(key, stats);
-        _budget.Used += SeriesBytes.Edge(key) + (tracksGrowth ? 0 : SeriesBytes.FirstSide) + (tableMemos ? SeriesBytes.TableMemo : 0);
+        _budget.Used += SeriesBytes.Edge(key) + (tracksGrowth ? 0 : SeriesBytes.FirstSide) + (memo ? SeriesBytes.TableMemo : 0);
         return stats;
     }
 

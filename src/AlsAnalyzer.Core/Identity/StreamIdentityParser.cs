@@ -79,7 +79,7 @@ internal static class StreamIdentityParser
             Workload = workload,
             Version = version,
             Cluster = cluster,
-            WorkloadId = new WorkloadId(workload, version, cluster),
+            WorkloadId = WorkloadId.Shared(workload, version, cluster),
             InstanceIps = [.. ips],
             LogName = logName,
         };

@@ -64,8 +64,8 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
         }
 
         // The eight tags compared at once: no branch per slot, whichever slot holds the hit. A
-        // tag match is confirmed by the cell's key (nodes, workloads, identities, host), so a
-        // hit is always right, on the overflow edge of a full bucket too.
+        // tag match is confirmed by the cell's key (workloads, identities, host; the nodes are
+        // the edge's own, see Labels), so a hit is always right.
         ref var memo = ref shardEdge.Memo;
         var matches = Vector512.ExtractMostSignificantBits(Vector512.Equals(Vector512.LoadUnsafe(ref memo.Tags[0]), Vector512.Create(tag)));
         while (matches != 0)
@@ -129,20 +129,28 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
     {
         ref readonly var key = ref cell.Key;
 
-        // A sidecar's records (most of all): the tag holds the report, and both kinds label
-        // their nodes and workloads from the same fields; a destination's also its identities,
-        // a source's its host.
-        if (r.Istio is IstioReport.Source or IstioReport.Destination)
+        // A sidecar's records (most of all) label their nodes with the edge's own (Source,
+        // Target), and the tag holds the report kind: the cell was memoised by a record of this
+        // kind on this edge, and an edge with a memo is one (source, target) pair (a bucket's
+        // overflow edge keeps none, MinuteBucket.EdgeFor), so the nodes are equal already. A
+        // destination's series is labelled also by its identities, a source's by its host.
+        return r.Istio switch
         {
-            return SameNode(key.Source, r.Source)
-                && SameNode(key.Destination, r.Target)
-                && IstioKey.Same(key.SourceWorkload, r.SourceWorkload)
+            IstioReport.Destination => IstioKey.Same(key.SourceWorkload, r.SourceWorkload)
                 && IstioKey.Same(key.DestinationWorkload, r.TargetWorkload)
-                && (r.Istio == IstioReport.Destination
-                    ? Text(key.SourcePrincipal, r.SourcePrincipal) && Text(key.DestinationPrincipal, r.TargetPrincipal)
-                    : Text(key.DestinationHost, r.DestinationHost));
-        }
+                && Text(key.SourcePrincipal, r.SourcePrincipal)
+                && Text(key.DestinationPrincipal, r.TargetPrincipal),
+            IstioReport.Source => IstioKey.Same(key.SourceWorkload, r.SourceWorkload)
+                && IstioKey.Same(key.DestinationWorkload, r.TargetWorkload)
+                && Text(key.DestinationHost, r.DestinationHost),
+            _ => AllLabels(key, r),
+        };
+    }
 
+    /// <summary>Gateways' and waypoints' records: every part compared (kept out of line, so that the sidecars' path sets up none of it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool AllLabels(in IstioKey key, in SideRecord r)
+    {
         Parts(r, out _, out var source, out var sourceWorkload, out var sourcePrincipal, out var destination, out var destinationWorkload, out var destinationPrincipal, out var host);
         return SameNode(key.Source, source)
             && SameNode(key.Destination, destination)

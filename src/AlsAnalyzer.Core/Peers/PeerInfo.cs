@@ -50,8 +50,8 @@ internal sealed record PeerInfo
     /// <summary>The node this peer is (made once: peers are cached and named by every entry).</summary>
     public NodeRef ToNode() => (_node ??= new StrongBox<NodeRef>(IsIdentified ? NodeRef.Service(Namespace, Service) : NodeRef.Unknown)).Value;
 
-    /// <summary>The peer's workload, version and cluster as one shared value (made once: peers are cached).</summary>
-    public WorkloadId ToWorkloadId() => _workloadId ??= new WorkloadId(Workload, Version, Cluster);
+    /// <summary>The peer's workload, version and cluster as one shared value (found once: peers are cached), the same object as other peers' of that workload (<see cref="WorkloadId.Shared"/>).</summary>
+    public WorkloadId ToWorkloadId() => _workloadId ??= WorkloadId.Shared(Workload, Version, Cluster);
 
     public bool Equals(PeerInfo? other) =>
         other is not null

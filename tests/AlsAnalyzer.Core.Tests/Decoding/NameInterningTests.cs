@@ -1,5 +1,6 @@
 using AlsAnalyzer.Core.Decoding;
 using AlsAnalyzer.Core.Identity;
+using AlsAnalyzer.Core.Model;
 using AlsAnalyzer.Core.Tests.Support;
 using AlsAnalyzer.Testing;
 
@@ -54,6 +55,7 @@ public sealed class NameInterningTests
         Assert.Same(a.Workload, b.Workload);
         Assert.Same(a.Version, b.Version);
         Assert.Same(a.ToNode().Name, b.ToNode().Name);
+        Assert.Same(a.ToWorkloadId(), b.ToWorkloadId());
 
         // Interning changes no value: the same peer as decoded without a table.
         var plain = Decode(new PeerCache(100), podA, flatNode);
@@ -76,6 +78,7 @@ public sealed class NameInterningTests
         Assert.Same(a.WorkloadId!.Workload, b.WorkloadId!.Workload);
         Assert.Same(a.WorkloadId.Version, b.WorkloadId.Version);
         Assert.Same(a.WorkloadId.Cluster, b.WorkloadId.Cluster);
+        Assert.Same(a.WorkloadId, b.WorkloadId);
         var plain = StreamIdentityParser.Parse(Nodes.Sidecar(podA), "als");
         Assert.Equal((plain.Node, plain.Workload, plain.Version, plain.Cluster, plain.WorkloadId), (a.Node, a.Workload, a.Version, a.Cluster, a.WorkloadId));
     }
@@ -85,5 +88,23 @@ public sealed class NameInterningTests
         var (status, peer) = flatNode ? peers.FlatNode(Testing.Peers.AsFlatNode(w).Value.Span) : peers.Struct(Testing.Peers.AsStruct(w).Value.Span);
         Assert.Equal(Core.Peers.PeerDecodeStatus.Decoded, status);
         return peer!;
+    }
+
+    [Fact]
+    public void WorkloadId_Shared_EqualValuesBuiltApartGiveOneObject_AndDistinctValuesNeverShare()
+    {
+        var a = WorkloadId.Shared(string.Concat("reviews", "-v1"), "v1", "Kubernetes");
+        var b = WorkloadId.Shared(string.Concat("reviews-", "v1"), "v1", "Kubernetes");
+        Assert.Same(a, b);
+        Assert.Equal(new WorkloadId("reviews-v1", "v1", "Kubernetes"), a);
+
+        // More distinct workloads than the table has slots: every one comes back with its own
+        // values, whatever it displaced (sharing is an optimisation, never a change of value).
+        for (var i = 0; i < 20_000; i++)
+        {
+            var (workload, version, cluster) = ($"w{i % 5_000}", $"v{i % 7}", i % 2 == 0 ? "east" : string.Empty);
+            var shared = WorkloadId.Shared(workload, version, cluster);
+            Assert.Equal((workload, version, cluster), (shared.Workload, shared.Version, shared.Cluster));
+        }
     }
 }

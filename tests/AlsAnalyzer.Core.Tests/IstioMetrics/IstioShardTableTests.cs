@@ -33,8 +33,9 @@ public sealed class IstioShardTableTests
         var other = Vary(baseline, variation);
 
         // Alternating on one edge: each record either finds its own key in the memo or misses it.
-        // Records of other nodes go to their own edge, as a minute bucket gives them (the memo
-        // also checks the nodes: the overflow edge holds many edges' records, see below).
+        // Records of other nodes go to their own edge, as a minute bucket gives them: an edge
+        // with a memo is one (source, target) pair, so the memo does not check the nodes (the
+        // overflow edge, which holds many edges' records, has no memo; see below).
         SideRecord[] sequence = [baseline, other, other, baseline, other, baseline, baseline];
         var memoised = new IstioShardTable();
         var plain = new IstioShardTable();
@@ -91,7 +92,9 @@ public sealed class IstioShardTableTests
     public void Memo_OverflowEdgeOfAFullBucket_HoldsManyEdgesRecords_EachKeepsItsLabels()
     {
         // One edge per minute: the next edges' records land on the bucket's overflow edge, whose
-        // records have many edges' nodes. Through a shard buffer, as ingest adds them.
+        // records have many edges' nodes. Through a shard buffer, as ingest adds them. The
+        // overflow edge keeps no memo (a memo's hit is not checked against the nodes), so its
+        // records are looked up and each keeps its own labels.
         var memoised = new IstioShardTable();
         var plain = new IstioShardTable();
         var buffer = new ShardBuffer(new AggregationOptions { MaxEdgesPerMinute = 1 }, memoised);
@@ -109,8 +112,13 @@ public sealed class IstioShardTableTests
         Assert.Equal(3, memoised.Cells.Count);
         var bucket = Assert.Single(buffer.Buckets).Value;
         Assert.Equal(2, bucket.Edges.Count);
-        Assert.Equal(12, bucket.Edges.Single(e => e.Key.Source == NodeRef.Overflow).Value.Client!.Calls);
-        Assert.True(memoised.MemoHits > 0);
+        var overflow = bucket.Edges.Single(e => e.Key.Source == NodeRef.Overflow).Value;
+        Assert.Equal(12, overflow.Client!.Calls);
+        Assert.IsNotType<ShardEdgeStats>(overflow);
+        Assert.IsType<ShardEdgeStats>(bucket.Edges.Single(e => e.Key.Source != NodeRef.Overflow).Value);
+
+        // The first edge's own records (the first of each round) found their cell in its memo.
+        Assert.Equal(2, memoised.MemoHits);
     }
 
     [Fact]

@@ -20,6 +20,23 @@ public sealed class KubernetesIndexBuilderTests
     }
 
     [Fact]
+    public void Build_TwoPodsOfOneWorkload_FromTheirOwnStrings_ShareOneWorkloadObject()
+    {
+        // As decoded from two pods' JSON: equal names, distinct string objects.
+        var first = Pod("reviews-v2-7f99cc4496-aaaaa", "10.0.0.5", labels: new() { ["app"] = string.Concat("rev", "iews"), ["version"] = string.Concat("v", "2") }) with { Workload = string.Concat("reviews", "-v2") };
+        var second = Pod("reviews-v2-7f99cc4496-bbbbb", "10.0.0.6", labels: new() { ["app"] = string.Concat("revi", "ews"), ["version"] = string.Concat("v", "2") }) with { Workload = string.Concat("reviews-", "v2") };
+        var other = Pod("reviews-v3-7f99cc4496-ccccc", "10.0.0.7", labels: new() { ["app"] = "reviews", ["version"] = "v3" }) with { Workload = "reviews-v3" };
+
+        var index = Build([first, second, other]);
+
+        var a = index.Lookup("10.0.0.5")!.ToWorkloadId();
+        var b = index.Lookup("10.0.0.6")!.ToWorkloadId();
+        Assert.Same(a, b);
+        Assert.Equal(("reviews-v2", "v2"), (a.Workload, a.Version));
+        Assert.Equal(("reviews-v3", "v3"), (index.Lookup("10.0.0.7")!.ToWorkloadId().Workload, index.Lookup("10.0.0.7")!.ToWorkloadId().Version));
+    }
+
+    [Fact]
     public void Build_ReusedIp_PrefersRunningThenNewestAndIgnoresTerminatedPods()
     {
         var old = Pod("old", "10.0.0.9", labels: new() { ["app"] = "old" }) with { Created = T(1) };
