@@ -119,6 +119,9 @@ internal sealed class BucketLookup
     public int Of(long value)
     {
         var first = _firstAtOrAbove[63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)value | 1)];
-        return value > _bounds[first] ? first + 1 : first;
+
+        // One past the bucket when the value is above its bound: the sign of bound - value (both
+        // are non-negative, so it cannot overflow), with no branch to mispredict on latencies.
+        return first + (int)((ulong)(_bounds[first] - value) >> 63);
     }
 }
