@@ -42,6 +42,9 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
     internal long MemoHits { get; private set; }
 
     /// <summary>Adds a record without an edge to memoise on: one dictionary lookup.</summary>
+    /// <remarks>Out of line, as is <see cref="Memoise"/>: their key (a struct of references) would
+    /// otherwise be zeroed on entry to the caller at every record, memo hits too.</remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void Record(in SideRecord r)
     {
         if (TryKey(r, out var key))
@@ -82,6 +85,13 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
             matches &= matches - 1;
         }
 
+        Memoise(r, ref memo, tag);
+    }
+
+    /// <summary>A memo miss: the record's cell looked up, then left in the edge's memo (unless it is an overflow cell).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void Memoise(in SideRecord r, ref TableMemo memo, ulong tag)
+    {
         TryKey(r, out var key);
         var found = CellFor(key);
         if (!ReferenceEquals(found, OverflowHttp) && !ReferenceEquals(found, OverflowTcp))
