@@ -19,7 +19,7 @@ internal static class Program
           churn [--pods 10000 --services 500 --rate 50 --duration 20 --warmup 0 --no-probe --slices --server DLL] [--smoke]   k8s cache under pod churn: CPU, time to resolve new IPs
           peer-bench [--smoke]      crafted peer metadata against a normal entry, through the analyze pipeline
           remote-write-bench [--smoke]   one remote-write push of 4,400 Istio label sets: Google.Protobuf's object model against the batching encoder
-          alternate [--variants pipeline:analyze,pipeline:analyze+istio --corpus istio-mx --rounds 40 --batches 20]   two variants in alternation: CPU and wall ns/entry, ratio
+          alternate [--variants pipeline:analyze,pipeline:analyze+istio --corpus istio-mx --rounds 40 --batches 20 | --processes N --seconds 9 --warmup 3]   two variants in alternation (one process, or N processes each): CPU ns/entry, ratio
           istio-scrape [--series 50000 --runs 30]   time one /metrics/istio exposition of that many time series
           snapshot [--edges 10000 --minutes 60 --rounds 3]   snapshot size, write and load time of a full minute ring
           stress [--entries 1500000 --streams 8 --queries 10 --phase-seconds 15 --rounds 2 --warmup-seconds 5 --budget-mb 640 --constant-mb 256 --container-limit-mb 1024 --server DLL --server-args A,B] [--smoke]   random-cardinality flood: RSS, query time and size, ingest under queries

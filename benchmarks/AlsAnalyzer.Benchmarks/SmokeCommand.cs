@@ -43,6 +43,7 @@ internal static class SmokeCommand
         await Step("corpus", () => Task.FromResult(CorpusRoundTrip())).ConfigureAwait(false);
         await Step("bench --smoke", () => Task.FromResult(BenchCommand.Run(smoke: true, []))).ConfigureAwait(false);
         await Step("spin --seconds 1", () => Task.FromResult(SpinCommand.Run(IngestVariants.PipelinePrefix + IngestOptions.Analyze, CorpusKinds.K8sPlainName, 1))).ConfigureAwait(false);
+        await Step("alternate --processes 1", () => Task.FromResult(AlternateCommand.Run(CliArgs.Parse(["alternate", "--corpus", CorpusKinds.K8sPlainName, "--processes", "1", "--seconds", "1", "--warmup", "1"])))).ConfigureAwait(false);
         await Step("e2e --smoke", () => E2eCommand.RunAsync(E2eOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);
         await Step("e2e --smoke k8s-plain", () => E2eCommand.RunAsync(E2eOptions.Smoke with { ServerDll = server, Corpus = CorpusKind.K8sPlain, H2Load = false })).ConfigureAwait(false);
         await Step("many-streams --smoke", () => ManyStreamsCommand.RunAsync(ManyStreamsOptions.Smoke with { ServerDll = server })).ConfigureAwait(false);

@@ -11,6 +11,13 @@ namespace AlsAnalyzer.Benchmarks.InProcess;
 /// machine's drifting load falls on both alike; per round the process CPU time and wall time
 /// per entry of each. Prints each variant's median and the median of the per-round ratios B/A.
 /// A complement to <c>bench</c> when the machine is too loaded for its absolute figures.
+/// <para>With <c>--processes N [--seconds 9 --warmup 3]</c>, each variant runs in a process of
+/// its own, as a server runs one configuration: the JIT then compiles each for its own profile,
+/// which one shared process cannot show. N processes per variant, started alternately (A B,
+/// then B A, ...), each a <c>spin</c> whose per-second CPU figures after the warm-up give its
+/// median; printed: each variant's median over its processes and the median of the per-pair
+/// ratios. A process's figure moves by up to 10 % from launch to launch on a shared machine,
+/// hence several processes rather than one long one.</para>
 /// </summary>
 internal static class AlternateCommand
 {
@@ -20,10 +27,18 @@ internal static class AlternateCommand
         var corpus = args.String("corpus", CorpusKinds.IstioMxName);
         var rounds = args.Int("rounds", 40);
         var batches = args.Int("batches", 20);
+        var processes = args.Int("processes", 0);
+        var seconds = args.Int("seconds", 9);
+        var warmup = args.Int("warmup", 3);
         args.RejectUnknown();
         if (variants.Length != 2)
         {
             throw new ArgumentException("--variants takes exactly two variants");
+        }
+
+        if (processes > 0)
+        {
+            return RunProcesses(variants, corpus, processes, seconds, warmup);
         }
 
         var runners = variants.Select(v => IngestVariants.Create(v, BenchCorpus.Get(corpus))).ToArray();
@@ -86,6 +101,56 @@ internal static class AlternateCommand
         }
 
         Console.WriteLine(string.Create(ci, $"{variants[1]} / {variants[0]}: CPU x{Median(cpu[1].Zip(cpu[0], (b, a) => b / a)):F3}, wall x{Median(wall[1].Zip(wall[0], (b, a) => b / a)):F3} (median of per-round ratios)"));
+        return 0;
+    }
+
+    private static int RunProcesses(string[] variants, string corpus, int processes, int seconds, int warmup)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var self = typeof(AlternateCommand).Assembly.Location;
+        var medians = new List<double>[] { [], [] };
+        for (var p = 0; p < processes; p++)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                var v = (p % 2 == 0) ? k : 1 - k;
+                var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+                foreach (var a in new[] { self, "spin", "--variant", variants[v], "--corpus", corpus, "--seconds", (seconds + warmup).ToString(ci) })
+                {
+                    start.ArgumentList.Add(a);
+                }
+
+                using var child = Process.Start(start)!;
+                var cpu = new List<double>();
+                while (child.StandardOutput.ReadLine() is { } line)
+                {
+                    // "W ns/entry, CPU C ns/entry", once a second.
+                    var at = line.IndexOf("CPU ", StringComparison.Ordinal);
+                    if (at >= 0)
+                    {
+                        cpu.Add(double.Parse(line.AsSpan(at + 4, line.IndexOf(' ', at + 4) - at - 4), ci));
+                    }
+                }
+
+                child.WaitForExit();
+                if (child.ExitCode != 0 || cpu.Count <= warmup)
+                {
+                    Console.Error.WriteLine($"{variants[v]}: the worker process exited with {child.ExitCode} after {cpu.Count} figures");
+                    return 1;
+                }
+
+                var median = Stats.Median(cpu.Skip(warmup));
+                medians[v].Add(median);
+                Console.WriteLine(string.Create(ci, $"process {p + 1} {variants[v]}: median CPU {median:F1} ns/entry over {cpu.Count - warmup} s"));
+            }
+        }
+
+        for (var v = 0; v < 2; v++)
+        {
+            Console.WriteLine(string.Create(ci, $"{variants[v]}: median CPU {Stats.Median(medians[v]):F1} ns/entry (medians of {processes} processes: {string.Join(", ", medians[v].Select(m => m.ToString("F1", ci)))})"));
+        }
+
+        Console.WriteLine(string.Create(ci, $"{variants[1]} / {variants[0]}: CPU x{Stats.Median(medians[1]) / Stats.Median(medians[0]):F3} (ratio of the medians), x{Stats.Median(medians[1].Zip(medians[0], (b, a) => b / a)):F3} (median of per-pair ratios), {processes} processes each"));
         return 0;
     }
 }

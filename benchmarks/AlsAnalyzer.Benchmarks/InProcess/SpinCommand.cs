@@ -8,9 +8,9 @@ namespace AlsAnalyzer.Benchmarks.InProcess;
 
 /// <summary>
 /// <c>spin --variant pipeline:analyze --corpus istio-mx --seconds 20</c>: runs one in-process variant
-/// in a loop and prints ns per entry every second. Not a measurement (BenchmarkDotNet is): a
-/// steady process to attach a profiler to, e.g. <c>perf record -g -p PID</c> with
-/// <c>DOTNET_PerfMapEnabled=1</c>.
+/// in a loop and prints ns per entry (wall, then the process's CPU) every second. A steady
+/// process to attach a profiler to, e.g. <c>perf record -g -p PID</c> with
+/// <c>DOTNET_PerfMapEnabled=1</c>, and the worker of <c>alternate --processes</c>.
 /// </summary>
 internal static class SpinCommand
 {
@@ -28,8 +28,11 @@ internal static class SpinCommand
         var runner = IngestVariants.Create(variant, BenchCorpus.Get(corpus));
         Console.WriteLine($"{variant} {corpus}: {runner.Verify()} (pid {Environment.ProcessId})");
         var total = Stopwatch.StartNew();
+        var process = Process.GetCurrentProcess();
         while (total.Elapsed.TotalSeconds < seconds)
         {
+            process.Refresh();
+            var cpuStart = process.TotalProcessorTime;
             var lap = Stopwatch.StartNew();
             long entries = 0;
             while (lap.ElapsedMilliseconds < 1000)
@@ -40,7 +43,9 @@ internal static class SpinCommand
                 entries += BenchCorpus.EntriesPerBatch;
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{lap.Elapsed.TotalNanoseconds / entries:F1} ns/entry"));
+            process.Refresh();
+            var cpu = (process.TotalProcessorTime - cpuStart).TotalNanoseconds / entries;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{lap.Elapsed.TotalNanoseconds / entries:F1} ns/entry, CPU {cpu:F1} ns/entry"));
         }
 
         return 0;
