@@ -151,6 +151,17 @@ internal static class E2eCommand
             }
         }
 
+        // Two modes that differ in a setting (analyze:IstioMetricsEnabled=false,analyze): the second against the first.
+        if (o.Modes.Count == 2 && !medians.ContainsKey("discard") && !(medians.ContainsKey("analyze") && medians.ContainsKey("reference")))
+        {
+            var (first, second) = (o.Modes[0], o.Modes[1]);
+            var perRound = measurements.Where(m => m.Mode == second)
+                .Join(measurements.Where(m => m.Mode == first), m => m.Round, m => m.Round, (b, a) => b.ServerMicrosPerEntry / a.ServerMicrosPerEntry)
+                .ToList();
+            text.AppendLine();
+            text.AppendLine(string.Create(ci, $"{second} / {first}: server CPU per entry x{medians[second].Cpu / medians[first].Cpu:F3} (ratio of the medians), x{Stats.Median(perRound):F3} (median of per-round ratios: {string.Join(", ", perRound.Select(r => r.ToString("F3", ci)))}); throughput x{medians[second].Rate / medians[first].Rate:F3}"));
+        }
+
         if (medians.TryGetValue("analyze", out var shipped) && medians.TryGetValue("reference", out var reference))
         {
             text.AppendLine(string.Create(ci, $"analyze/reference: server CPU per entry x{shipped.Cpu / reference.Cpu:F2}, throughput x{shipped.Rate / reference.Rate:F2}"));

@@ -22,7 +22,8 @@ internal sealed record E2eOptions
 
     /// <summary>
     /// Server ingest modes: <c>analyze</c> (the shipped pipeline), <c>reference</c> (the
-    /// generated-object pipeline), <c>discard</c> (transport only: the floor).
+    /// generated-object pipeline), <c>discard</c> (transport only: the floor). A mode may carry
+    /// server settings, <c>analyze:IstioMetricsEnabled=false</c> (see <see cref="ServerProcess.StartAsync"/>).
     /// </summary>
     public IReadOnlyList<string> Modes { get; init; } = ["analyze", "reference", "discard"];
 

@@ -19,7 +19,7 @@ internal sealed record Measurement(string Mode, int Round, LoadResult Load, Time
         var result = await load().ConfigureAwait(false);
         var cpuAfter = server.CpuTicks;
         var after = await server.ScrapeAsync().ConfigureAwait(false);
-        var problems = after.Minus(before).Check(server.Mode, result.Messages, result.Entries, mapsEveryPeer);
+        var problems = after.Minus(before).Check(server.IngestMode, result.Messages, result.Entries, mapsEveryPeer);
         problems.AddRange(result.Errors.Take(3).Select(e => "stream error: " + e));
         return new Measurement(server.Mode, round, result, TimeSpan.FromSeconds((cpuAfter - cpuBefore) / (double)ProcInfo.TicksPerSecond), problems);
     }

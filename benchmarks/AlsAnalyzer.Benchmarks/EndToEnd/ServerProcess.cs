@@ -21,11 +21,16 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         _process = process;
         Mode = mode;
+        IngestMode = mode.Split(':')[0];
         GrpcPort = grpcPort;
         HttpPort = httpPort;
     }
 
+    /// <summary>The mode as given: an ingest mode, optionally with settings (<c>analyze:IstioMetricsEnabled=false</c>).</summary>
     public string Mode { get; }
+
+    /// <summary>The ingest mode alone (<c>--Als:IngestMode</c>).</summary>
+    public string IngestMode { get; }
 
     public int GrpcPort { get; }
 
@@ -56,7 +61,9 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the server with <c>--Als:IngestMode=<paramref name="mode"/></c>, without Kubernetes
+    /// Starts the server with <c>--Als:IngestMode=<paramref name="mode"/></c> (a mode may carry
+    /// settings of its own, <c>MODE:Key=Value;Key=Value</c>, passed as <c>--Als:Key=Value</c>:
+    /// two servers that differ in one setting, measured side by side), without Kubernetes
     /// unless <paramref name="extraArgs"/> turn it on (later arguments win), and waits for
     /// /healthz, or with <paramref name="waitReady"/> for /readyz (a first full Kubernetes sync).
     /// </summary>
@@ -79,7 +86,12 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add($"--Als:GrpcPort={grpcPort}");
         start.ArgumentList.Add($"--Als:HttpPort={httpPort}");
         start.ArgumentList.Add("--Als:ListenAddress=127.0.0.1");
-        start.ArgumentList.Add($"--Als:IngestMode={mode}");
+        var parts = mode.Split(':', 2);
+        start.ArgumentList.Add($"--Als:IngestMode={parts[0]}");
+        foreach (var setting in parts.Length > 1 ? parts[1].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [])
+        {
+            start.ArgumentList.Add($"--Als:{setting}");
+        }
 
         // Every load generator connection comes from 127.0.0.1: the per-IP limit would cap --streams.
         start.ArgumentList.Add("--Als:MaxConnectionsPerIp=0");
