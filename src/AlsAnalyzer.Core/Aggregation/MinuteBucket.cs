@@ -169,6 +169,7 @@ internal sealed class MinuteBucket(AggregationOptions limits, SeriesBudget? budg
         {
             _overflow.Edges += weight;
             key = new EdgeKey(NodeRef.Overflow, NodeRef.Overflow, key.Protocol);
+            isOverflow = true;
             if (Edges.TryGetValue(key, out stats))
             {
                 return stats;
@@ -177,7 +178,7 @@ internal sealed class MinuteBucket(AggregationOptions limits, SeriesBudget? budg
 
         // A table's memo on an edge relies on the edge being one (source, target) pair: the
         // overflow edge, which gathers many, keeps none (its records are looked up).
-        var memo = tableMemos && !(key.Source == NodeRef.Overflow && key.Target == NodeRef.Overflow);
+        var memo = tableMemos && !isOverflow;
         stats = memo ? new ShardEdgeStats() : new EdgeStats();
         Edges.Add(key, stats);
         _budget.Used += SeriesBytes.Edge(key) + (tracksGrowth ? 0 : SeriesBytes.FirstSide) + (memo ? SeriesBytes.TableMemo : 0);
