@@ -114,8 +114,13 @@ internal static class AlternateCommand
             for (var k = 0; k < 2; k++)
             {
                 var v = (p % 2 == 0) ? k : 1 - k;
-                var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-                foreach (var a in new[] { self, "spin", "--variant", variants[v], "--corpus", corpus, "--seconds", (seconds + warmup).ToString(ci) })
+                // This process again: through the dotnet host with the assembly ('dotnet X.dll'), or
+                // as its own apphost ('dotnet run' starts that one).
+                var host = Environment.ProcessPath!;
+                var viaDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
+                var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+                string[] arguments = ["spin", "--variant", variants[v], "--corpus", corpus, "--seconds", (seconds + warmup).ToString(ci)];
+                foreach (var a in viaDotnet ? [self, .. arguments] : arguments)
                 {
                     start.ArgumentList.Add(a);
                 }
