@@ -162,18 +162,14 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
     private static bool AllLabels(in IstioKey key, in SideRecord r)
     {
         Parts(r, out _, out var source, out var sourceWorkload, out var sourcePrincipal, out var destination, out var destinationWorkload, out var destinationPrincipal, out var host);
-        return SameNode(key.Source, source)
-            && SameNode(key.Destination, destination)
+        return key.Source.Equals(source)
+            && key.Destination.Equals(destination)
             && IstioKey.Same(key.SourceWorkload, sourceWorkload)
             && IstioKey.Same(key.DestinationWorkload, destinationWorkload)
             && Text(key.SourcePrincipal, sourcePrincipal)
             && Text(key.DestinationPrincipal, destinationPrincipal)
             && Text(key.DestinationHost, host);
     }
-
-    // Interned names compare by reference; equal names made twice still match.
-    private static bool SameNode(in NodeRef a, in NodeRef b) =>
-        (ReferenceEquals(a.Name, b.Name) && ReferenceEquals(a.Namespace, b.Namespace) && a.Kind == b.Kind) || a.Equals(b);
 
     // A key holds empty text where a record may hold null (IstioKey's constructor).
     private static bool Text(string inKey, string? inRecord) =>
