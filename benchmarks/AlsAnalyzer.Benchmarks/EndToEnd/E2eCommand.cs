@@ -151,8 +151,8 @@ internal static class E2eCommand
             }
         }
 
-        // Two modes that differ in a setting (analyze:IstioMetricsEnabled=false,analyze): the second against the first.
-        if (o.Modes.Count == 2 && !medians.ContainsKey("discard") && !(medians.ContainsKey("analyze") && medians.ContainsKey("reference")))
+        // Two modes of one ingest mode that differ in a setting (analyze:IstioMetricsEnabled=false,analyze): the second against the first.
+        if (o.Modes.Count == 2 && ServerProcess.IngestModeOf(o.Modes[0]) == ServerProcess.IngestModeOf(o.Modes[1]))
         {
             var (first, second) = (o.Modes[0], o.Modes[1]);
             var perRound = measurements.Where(m => m.Mode == second)

@@ -21,7 +21,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         _process = process;
         Mode = mode;
-        IngestMode = mode.Split(':')[0];
+        IngestMode = IngestModeOf(mode);
         GrpcPort = grpcPort;
         HttpPort = httpPort;
     }
@@ -31,6 +31,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>The ingest mode alone (<c>--Als:IngestMode</c>).</summary>
     public string IngestMode { get; }
+
+    /// <summary>The ingest mode of a mode as given (<c>analyze</c> of <c>analyze:IstioMetricsEnabled=false</c>).</summary>
+    public static string IngestModeOf(string mode) => mode.Split(':', 2)[0];
 
     public int GrpcPort { get; }
 
@@ -86,9 +89,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add($"--Als:GrpcPort={grpcPort}");
         start.ArgumentList.Add($"--Als:HttpPort={httpPort}");
         start.ArgumentList.Add("--Als:ListenAddress=127.0.0.1");
-        var parts = mode.Split(':', 2);
-        start.ArgumentList.Add($"--Als:IngestMode={parts[0]}");
-        foreach (var setting in parts.Length > 1 ? parts[1].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [])
+        var ingestMode = IngestModeOf(mode);
+        start.ArgumentList.Add($"--Als:IngestMode={ingestMode}");
+        foreach (var setting in mode.Length > ingestMode.Length ? mode[(ingestMode.Length + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [])
         {
             start.ArgumentList.Add($"--Als:{setting}");
         }
