@@ -49,7 +49,9 @@ public sealed class TopologyPageTokenTests : IAsyncLifetime
         }
 
         await _browser.NavigateAsync(_server.HttpAddress + "#window=15m");
-        await _browser.WaitForAsync("!document.getElementById('token-form').hidden");
+        // The page asks for the topology and the services at once, and either 401 opens the
+        // form; the status is written when the topology's answer arrives, so wait for both.
+        await _browser.WaitForAsync("!document.getElementById('token-form').hidden && document.getElementById('status').classList.contains('error')");
         Assert.Contains("requires an API token", await TextAsync("#token-message"), StringComparison.Ordinal);
         Assert.Equal("The API requires a token.", await TextAsync("#status"));
         Assert.Equal("token-value", (await _browser.EvaluateAsync("document.activeElement.id")).GetString());
@@ -58,7 +60,7 @@ public sealed class TopologyPageTokenTests : IAsyncLifetime
         // A wrong token: refused, said so, and not kept.
         await _browser.TypeAsync("not-the-token");
         await _browser.PressAsync("Enter", 13, "\r");
-        await _browser.WaitForAsync("document.getElementById('token-message').classList.contains('error')");
+        await _browser.WaitForAsync("document.getElementById('token-message').classList.contains('error') && document.getElementById('status').classList.contains('error')");
         Assert.False((await _browser.EvaluateAsync("document.getElementById('token-form').hidden")).GetBoolean());
         Assert.Contains("refused this token", await TextAsync("#token-message"), StringComparison.Ordinal);
         Assert.Equal("The analyzer refused the API token.", await TextAsync("#status"));
