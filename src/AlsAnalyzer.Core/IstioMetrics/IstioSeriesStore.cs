@@ -105,7 +105,7 @@ internal sealed class IstioSeriesStore : IShardTables
                 {
                     if (++cell.IdleFolds > idleFolds)
                     {
-                        t.Cells.Remove(key);
+                        t.Remove(key);
                     }
 
                     continue;
