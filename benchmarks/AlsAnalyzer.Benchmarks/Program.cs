@@ -14,7 +14,7 @@ internal static class Program
           corpus --name istio-mx|k8s-plain --out DIR [--streams 64 --messages 16 --entries 50 --seed N --start ISO|now --span 90]
           bench [--smoke] [--variants scan-deep,pipeline:analyze,...] [-- BenchmarkDotNet args, e.g. --filter *]
           loadgen --target http://HOST:PORT [--streams 16 --connections N --duration 10 | --messages-per-stream N] [--name CORPUS | --from DIR]
-          e2e [--corpus istio-mx --streams 16 --connections N --duration 12 --rounds 3 --warmup 5 --modes analyze,reference,discard --h2load auto|off --h2load-requests 300 --kubernetes auto|on|off --server DLL] [--smoke]
+          e2e [--corpus istio-mx --streams 16 --connections N --duration 12 --rounds 3 --warmup 5 --modes analyze,reference,discard --h2load auto|off --h2load-requests 300 --kubernetes auto|on|off --server DLL --base-server DLL] [--smoke]
           many-streams [--streams 10000 --loaded 100 --duration 15 --channels 1 --open-concurrency 200 --mode analyze --server DLL] [--smoke]
           churn [--pods 10000 --services 500 --rate 50 --duration 20 --warmup 0 --no-probe --slices --server DLL] [--smoke]   k8s cache under pod churn: CPU, time to resolve new IPs
           peer-bench [--smoke]      crafted peer metadata against a normal entry, through the analyze pipeline

@@ -35,7 +35,7 @@ internal static class E2eCommand
         };
         var corpus = CorpusGenerator.Generate(corpusOptions);
         var scripts = corpus.Streams.Select(LoadScript.From).ToList();
-        Console.WriteLine(string.Create(ci, $"e2e: corpus {o.Corpus.Name()} ({corpus.Streams.Count} reporters x {o.MessagesPerScript} messages, {corpus.PayloadBytes / (double)corpus.Entries:F0} B/entry); {o.Streams} streams over {(o.Connections > 0 ? o.Connections : o.Streams)} connections; {o.Rounds} rounds of {o.Duration.TotalSeconds:F0} s per mode, alternating; server {serverDll}"));
+        Console.WriteLine(string.Create(ci, $"e2e: corpus {o.Corpus.Name()} ({corpus.Streams.Count} reporters x {o.MessagesPerScript} messages, {corpus.PayloadBytes / (double)corpus.Entries:F0} B/entry); {o.Streams} streams over {(o.Connections > 0 ? o.Connections : o.Streams)} connections; {o.Rounds} rounds of {o.Duration.TotalSeconds:F0} s per mode, alternating; server {serverDll}{(o.BaseServerDll is { } baseDll ? $", base server {baseDll}" : string.Empty)}"));
 
         var servers = new List<(ServerProcess Server, LoadGenerator Load)>();
         var measurements = new List<Measurement>();
@@ -49,11 +49,11 @@ internal static class E2eCommand
                 Console.WriteLine($"e2e: Kubernetes API server (list/watch fake) with the mesh's {kube.Pods:N0} pods; servers wait for their first full sync");
             }
 
-            foreach (var mode in o.Modes)
+            foreach (var (label, mode, onBase) in o.Servers)
             {
-                var server = await ServerProcess.StartAsync(serverDll, mode, kube?.ServerArgs ?? [], CancellationToken.None, waitReady: kube is not null).ConfigureAwait(false);
+                var server = await ServerProcess.StartAsync(onBase ? o.BaseServerDll! : serverDll, mode, kube?.ServerArgs ?? [], CancellationToken.None, waitReady: kube is not null, label: label).ConfigureAwait(false);
                 servers.Add((server, new LoadGenerator(server.GrpcAddress, o.Connections > 0 ? o.Connections : o.Streams)));
-                Console.WriteLine($"e2e: server pid {server.Pid} mode {mode} on gRPC :{server.GrpcPort}, HTTP :{server.HttpPort}");
+                Console.WriteLine($"e2e: server pid {server.Pid} mode {label} on gRPC :{server.GrpcPort}, HTTP :{server.HttpPort}");
             }
 
             foreach (var (server, load) in servers)
@@ -128,7 +128,7 @@ internal static class E2eCommand
         text.AppendLine("| mode | entries/s | server CPU-us/entry | server cores busy | client CPU-us/entry |");
         text.AppendLine("|---|---:|---:|---:|---:|");
         var medians = new Dictionary<string, (double Rate, double Cpu)>();
-        foreach (var mode in o.Modes)
+        foreach (var (mode, _, _) in o.Servers)
         {
             var runs = measurements.Where(m => m.Mode == mode).ToList();
             var rate = Stats.Median(runs.Select(m => m.Load.EntriesPerSecond));
@@ -151,14 +151,33 @@ internal static class E2eCommand
             }
         }
 
-        // Two modes of one ingest mode that differ in a setting (analyze:IstioMetricsEnabled=false,analyze): the second against the first.
+        // Two modes of one ingest mode that differ in a setting (analyze:IstioMetricsEnabled=false,analyze): the second against the first, on each build.
+        var pairs = new List<(string First, string Second)>();
         if (o.Modes.Count == 2 && ServerProcess.IngestModeOf(o.Modes[0]) == ServerProcess.IngestModeOf(o.Modes[1]))
         {
-            var (first, second) = (o.Modes[0], o.Modes[1]);
+            pairs.Add((o.Modes[0], o.Modes[1]));
+            if (o.BaseServerDll is not null)
+            {
+                pairs.Add((E2eOptions.BaseLabel(o.Modes[0]), E2eOptions.BaseLabel(o.Modes[1])));
+            }
+        }
+
+        // With a base build: each mode against its base.
+        if (o.BaseServerDll is not null)
+        {
+            pairs.AddRange(o.Modes.Select(m => (E2eOptions.BaseLabel(m), m)));
+        }
+
+        if (pairs.Count > 0)
+        {
+            text.AppendLine();
+        }
+
+        foreach (var (first, second) in pairs)
+        {
             var perRound = measurements.Where(m => m.Mode == second)
                 .Join(measurements.Where(m => m.Mode == first), m => m.Round, m => m.Round, (b, a) => b.ServerMicrosPerEntry / a.ServerMicrosPerEntry)
                 .ToList();
-            text.AppendLine();
             text.AppendLine(string.Create(ci, $"{second} / {first}: server CPU per entry x{medians[second].Cpu / medians[first].Cpu:F3} (ratio of the medians), x{Stats.Median(perRound):F3} (median of per-round ratios: {string.Join(", ", perRound.Select(r => r.ToString("F3", ci)))}); throughput x{medians[second].Rate / medians[first].Rate:F3}"));
         }
 

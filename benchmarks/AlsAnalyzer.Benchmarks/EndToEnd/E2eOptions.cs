@@ -34,6 +34,19 @@ internal sealed record E2eOptions
 
     public string? ServerDll { get; init; }
 
+    /// <summary>
+    /// A second server build (another commit's, built aside): every mode then runs on both,
+    /// the base's labelled <c>base MODE</c>, their rounds alternating with the others', and the
+    /// summary gives each mode against its base.
+    /// </summary>
+    public string? BaseServerDll { get; init; }
+
+    /// <summary>The servers a run starts: (label, mode, whether on the base build), in the order their rounds alternate.</summary>
+    public IReadOnlyList<(string Label, string Mode, bool Base)> Servers =>
+        [.. Modes.SelectMany(m => BaseServerDll is null ? new[] { (m, m, false) } : [(m, m, false), (BaseLabel(m), m, true)])];
+
+    public static string BaseLabel(string mode) => "base " + mode;
+
     public bool H2Load { get; init; } = true;
 
     /// <summary>h2load requests (each a whole stream: one script's messages) per mode.</summary>
@@ -84,6 +97,7 @@ internal sealed record E2eOptions
             Scripts = args.Int("scripts", o.Scripts),
             MessagesPerScript = args.Int("messages", o.MessagesPerScript),
             ServerDll = args.String("server") ?? o.ServerDll,
+            BaseServerDll = args.String("base-server") ?? o.BaseServerDll,
             H2Load = args.String("h2load", o.H2Load ? "auto" : "off") != "off",
             H2LoadRequests = args.Int("h2load-requests", o.H2LoadRequests),
             Kubernetes = args.String("kubernetes") is { } k

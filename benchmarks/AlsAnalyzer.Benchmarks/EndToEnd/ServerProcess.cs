@@ -17,16 +17,16 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly Queue<string> _log = new();
 
-    private ServerProcess(Process process, string mode, int grpcPort, int httpPort)
+    private ServerProcess(Process process, string mode, int grpcPort, int httpPort, string? label)
     {
         _process = process;
-        Mode = mode;
+        Mode = label ?? mode;
         IngestMode = IngestModeOf(mode);
         GrpcPort = grpcPort;
         HttpPort = httpPort;
     }
 
-    /// <summary>The mode as given: an ingest mode, optionally with settings (<c>analyze:IstioMetricsEnabled=false</c>).</summary>
+    /// <summary>The mode as given: an ingest mode, optionally with settings (<c>analyze:IstioMetricsEnabled=false</c>); or the label it was started with.</summary>
     public string Mode { get; }
 
     /// <summary>The ingest mode alone (<c>--Als:IngestMode</c>).</summary>
@@ -70,7 +70,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// unless <paramref name="extraArgs"/> turn it on (later arguments win), and waits for
     /// /healthz, or with <paramref name="waitReady"/> for /readyz (a first full Kubernetes sync).
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, IEnumerable<string> extraArgs, CancellationToken cancellationToken, bool waitReady = false, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<ServerProcess> StartAsync(string serverDll, string mode, IEnumerable<string> extraArgs, CancellationToken cancellationToken, bool waitReady = false, IReadOnlyDictionary<string, string>? environment = null, string? label = null)
     {
         if (!File.Exists(serverDll))
         {
@@ -117,7 +117,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
-        var server = new ServerProcess(process, mode, grpcPort, httpPort);
+        var server = new ServerProcess(process, mode, grpcPort, httpPort, label);
         process.OutputDataReceived += (_, e) => server.Log(e.Data);
         process.ErrorDataReceived += (_, e) => server.Log(e.Data);
         process.BeginOutputReadLine();
