@@ -105,7 +105,7 @@ internal sealed class IstioSeriesStore : IShardTables
                 {
                     if (++cell.IdleFolds > idleFolds)
                     {
-                        t.Remove(key);
+                        t.Cells.Remove(key);
                     }
 
                     continue;

@@ -38,21 +38,8 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
     /// <summary>Keys at most (<see cref="IstioMetricsOptions.IstioMaxSeries"/> in the server).</summary>
     internal int MaxCells => _maxCells;
 
-    /// <summary>Records whose cell an edge's memo gave (the rest were looked up in <see cref="Recent"/> or <see cref="Cells"/>).</summary>
+    /// <summary>Records whose cell an edge's memo gave (the rest were looked up in <see cref="Cells"/>).</summary>
     internal long MemoHits { get; private set; }
-
-    /// <summary>Memo misses whose cell <see cref="Recent"/> gave.</summary>
-    internal long RecentHits { get; private set; }
-
-    /// <summary>
-    /// The cells of recent memo misses, by the record's nodes and tag (<see cref="RecentSlot"/>):
-    /// one slot each, kept across collects (the table is, its edges' memos are not). A shard
-    /// buffer's edges are new at every collect, so without it each edge's first record of each
-    /// series would build the whole key and look it up, every second. 16 KB a table.
-    /// </summary>
-    internal RecentCell[] Recent { get; } = new RecentCell[RecentSlots];
-
-    private const int RecentSlots = 1024;
 
     /// <summary>Adds a record without an edge to memoise on: one dictionary lookup.</summary>
     /// <remarks>Out of line, as is <see cref="Memoise"/>: their key (a struct of references) would
@@ -101,61 +88,21 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
         Memoise(r, ref memo, tag);
     }
 
-    /// <summary>
-    /// A memo miss: the record's cell from <see cref="Recent"/>, else looked up, then left in
-    /// the edge's memo (unless it is an overflow cell).
-    /// </summary>
+    /// <summary>A memo miss: the record's cell looked up, then left in the edge's memo (unless it is an overflow cell).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void Memoise(in SideRecord r, ref TableMemo memo, ulong tag)
     {
-        ref var recent = ref Recent[RecentSlot(r, tag)];
-        IstioShardCell found;
-        if (recent.Tag == tag && recent.Cell is { } cell && Nodes(cell, r) && Labels(cell, r))
+        TryKey(r, out var key);
+        var found = CellFor(key);
+        if (!ReferenceEquals(found, OverflowHttp) && !ReferenceEquals(found, OverflowTcp))
         {
-            RecentHits++;
-            found = cell;
-        }
-        else
-        {
-            TryKey(r, out var key);
-            found = CellFor(key);
-            if (ReferenceEquals(found, OverflowHttp) || ReferenceEquals(found, OverflowTcp))
-            {
-                Add(found, r, key.IsTcp);
-                return;
-            }
-
-            recent.Tag = tag;
-            recent.Cell = found;
+            var slot = memo.Next;
+            memo.Next = (slot + 1) % TableMemo.SlotCount;
+            memo.Tags[slot] = tag;
+            memo.Refs[slot] = found;
         }
 
-        var slot = memo.Next;
-        memo.Next = (slot + 1) % TableMemo.SlotCount;
-        memo.Tags[slot] = tag;
-        memo.Refs[slot] = found;
-        Add(found, r, r.Protocol == TrafficProtocol.Tcp);
-    }
-
-    /// <summary>
-    /// The slot of <see cref="Recent"/> a record's cell is kept in: by the record's own nodes
-    /// and its tag (a gateway's or waypoint's series may label other nodes; its records then
-    /// share a slot only by chance, and a miss is only a lookup).
-    /// </summary>
-    internal static int RecentSlot(in SideRecord r, ulong tag) =>
-        (int)((uint)HashCode.Combine(r.Source.GetHashCode(), r.Target.GetHashCode(), tag) & (RecentSlots - 1));
-
-    /// <summary>Whether a cell's nodes are the record's (<see cref="Labels"/> takes them as given for a sidecar's records; <see cref="AllLabels"/> compares them itself).</summary>
-    private static bool Nodes(IstioShardCell cell, in SideRecord r) =>
-        r.Istio is not (IstioReport.Destination or IstioReport.Source)
-        || (cell.Key.Source.Equals(r.Source) && cell.Key.Destination.Equals(r.Target));
-
-    /// <summary>Removes an idle key's cell (the store's fold), and with it every cell kept in <see cref="Recent"/>, which may hold it.</summary>
-    internal void Remove(in IstioKey key)
-    {
-        if (Cells.Remove(key))
-        {
-            Array.Clear(Recent);
-        }
+        Add(found, r, key.IsTcp);
     }
 
     /// <summary>
@@ -340,12 +287,5 @@ internal sealed class IstioShardTable(int maxCells = int.MaxValue) : IShardTable
 
         ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Cells, key, out _);
         return cell ??= new IstioShardCell(key);
-    }
-
-    /// <summary>A slot of <see cref="Recent"/>: a cell and the tag of the records it was found for (0: empty).</summary>
-    internal struct RecentCell
-    {
-        public ulong Tag;
-        public IstioShardCell? Cell;
     }
 }

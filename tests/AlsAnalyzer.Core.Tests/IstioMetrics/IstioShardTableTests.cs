@@ -144,62 +144,6 @@ public sealed class IstioShardTableTests
     }
 
     [Fact]
-    public void Recent_TheNextBuffersNewEdge_FindsTheCellWithoutALookup()
-    {
-        // A collect gives the shard a new buffer, whose edges are new objects with empty memos;
-        // the table, and its recent cells, outlive it.
-        var table = new IstioShardTable();
-        table.Record(Outbound(), new ShardEdgeStats());
-        Assert.Equal((0L, 0L), (table.MemoHits, table.RecentHits));
-
-        var next = new ShardEdgeStats();
-        table.Record(Outbound(), next);
-        Assert.Equal((0L, 1L), (table.MemoHits, table.RecentHits));
-
-        // Then left in the new edge's memo.
-        table.Record(Outbound(), next);
-        Assert.Equal((1L, 1L), (table.MemoHits, table.RecentHits));
-        Assert.Equal(3, Assert.Single(table.Cells).Value.Requests);
-
-        // Another series of the same nodes (another status) is not taken for it.
-        var other = Outbound();
-        other.StatusCode = 503;
-        table.Record(other, new ShardEdgeStats());
-        Assert.Equal(2, table.Cells.Count);
-        Assert.Equal(1L, table.RecentHits);
-    }
-
-    [Theory]
-    [InlineData("none")]
-    [InlineData("reporter")]
-    public void Recent_SlotOfAnotherPairsSeries_IsNotTakenForIt(string reporter)
-    {
-        // Two records of one tag whose nodes differ but fall in the same slot: the sidecar's
-        // memo hit compares no nodes (an edge is one pair), the recent cells must.
-        var first = Vary(Outbound(), reporter);
-        Assert.True(IstioShardTable.TryTag(first, out var tag));
-        var slot = IstioShardTable.RecentSlot(first, tag);
-        var second = first;
-        var i = 0;
-        do
-        {
-            second.Target = NodeRef.Service("default", "reviews-" + i++);
-        }
-        while (IstioShardTable.RecentSlot(second, tag) != slot);
-
-        var table = new IstioShardTable();
-        var plain = new IstioShardTable();
-        foreach (var r in new[] { first, second, first, second })
-        {
-            table.Record(r, new ShardEdgeStats());
-            plain.Record(r);
-        }
-
-        AssertSameCells(plain, table);
-        Assert.Equal(2, table.Cells.Count);
-    }
-
-    [Fact]
     public void Table_MoreDistinctKeysThanItsCap_KeepsTheCapAndFoldsTheRestIntoOverflowCounted()
     {
         var store = new IstioSeriesStore(new IstioMetricsOptions { IstioMaxSeries = 3 }, TimeProvider.System);
