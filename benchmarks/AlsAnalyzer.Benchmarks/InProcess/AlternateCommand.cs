@@ -16,8 +16,8 @@ namespace AlsAnalyzer.Benchmarks.InProcess;
 /// which one shared process cannot show. N processes per variant, started alternately (A B,
 /// then B A, ...), each a <c>spin</c> whose per-second CPU figures after the warm-up give its
 /// median; printed: each variant's median over its processes and the median of the per-pair
-/// ratios. A process's figure moves by up to 10 % from launch to launch on a shared machine,
-/// hence several processes rather than one long one.</para>
+/// ratios. A process's figure moves by up to half from launch to launch on a shared machine
+/// (benchmarks/README.md, stops 15 and 16), hence several processes rather than one long one.</para>
 /// </summary>
 internal static class AlternateCommand
 {
@@ -109,15 +109,16 @@ internal static class AlternateCommand
         var ci = CultureInfo.InvariantCulture;
         var self = typeof(AlternateCommand).Assembly.Location;
         var medians = new List<double>[] { [], [] };
+
+        // This process again: through the dotnet host with the assembly ('dotnet X.dll'), or as
+        // its own apphost ('dotnet run' starts that one).
+        var host = Environment.ProcessPath!;
+        var viaDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
         for (var p = 0; p < processes; p++)
         {
             for (var k = 0; k < 2; k++)
             {
                 var v = (p % 2 == 0) ? k : 1 - k;
-                // This process again: through the dotnet host with the assembly ('dotnet X.dll'), or
-                // as its own apphost ('dotnet run' starts that one).
-                var host = Environment.ProcessPath!;
-                var viaDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
                 var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
                 string[] arguments = ["spin", "--variant", variants[v], "--corpus", corpus, "--seconds", (seconds + warmup).ToString(ci)];
                 foreach (var a in viaDotnet ? [self, .. arguments] : arguments)
